@@ -1,0 +1,5 @@
+"""``python -m reasonbench`` is the ``reasonbench`` command."""
+
+from reasonbench.cli import main
+
+main()

@@ -1,0 +1,237 @@
+"""The ``reasonbench`` command line: thin commands that parse options and call one library function.
+
+Rich output goes to stderr, data (JSONL, answers) to stdout, so ``reasonbench tasks generate ... > f`` works.
+Bad input is one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from reasonbench import __version__
+from reasonbench.errors import UserError
+
+app = typer.Typer(
+    name="reasonbench",
+    help="Compare reasoning strategies of language models under matched token, context and latency budgets.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+tasks_app = typer.Typer(
+    help="Puzzles: generate, show, solve and verify Countdown and Sudoku problems; freeze the test sets.",
+    no_args_is_help=True,
+)
+app.add_typer(tasks_app, name="tasks")
+
+err = Console(stderr=True, soft_wrap=True)
+out = Console()
+
+TaskArg = Annotated[str, typer.Argument(help="Task name: countdown or sudoku (or an installed plugin).")]
+SplitOpt = Annotated[
+    str | None, typer.Option("--split", "-s", help="Split name, e.g. cd4, cd3, sudoku4, sudoku9.")
+]
+IndexOpt = Annotated[int, typer.Option("--index", "-i", min=0, help="Problem index within the split.")]
+ProblemOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--problem", "-p", help="A problem typed out: '24:[4, 9, 3]' or '4 9 3 -> 24'; a Sudoku grid."
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"reasonbench {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Compare reasoning strategies of language models under matched budgets."""
+
+
+def _pick_problem(task_name: str, split: str | None, index: int, problem: str | None):
+    from reasonbench.frozen import load_problems
+    from reasonbench.tasks import get_task
+
+    task = get_task(task_name)
+    if problem is not None:
+        return task, task.parse_problem(problem)
+    if split is None:
+        raise UserError("give --problem, or --split with --index")
+    if split not in task.splits():
+        raise UserError(f"unknown {task_name} split {split!r}; choose from: {', '.join(task.splits())}")
+    return task, load_problems(task_name, split, index + 1)[index]
+
+
+@tasks_app.command("list")
+def tasks_list() -> None:
+    """List the tasks, their splits, trace formats and frozen test sets."""
+    from reasonbench.frozen import FROZEN
+    from reasonbench.tasks import TASKS, get_task
+
+    table = Table(title="tasks")
+    for col in ("task", "splits", "trace formats", "frozen sets"):
+        table.add_column(col)
+    for name in TASKS.names():
+        task = get_task(name)
+        frozen = ", ".join(f"{fs.split} ({fs.count})" for fs in FROZEN if fs.task == name)
+        table.add_row(name, ", ".join(task.splits()), ", ".join(task.trace_kinds()), frozen)
+    out.print(table)
+
+
+@tasks_app.command("generate")
+def tasks_generate(
+    task: TaskArg,
+    split: Annotated[str, typer.Option("--split", "-s", help="Split name, e.g. cd4, cd3, sudoku4.")],
+    count: Annotated[
+        int, typer.Option("--count", "-n", min=1, max=1_000_000, help="How many problems.")
+    ] = 10,
+    seed: Annotated[
+        str | None, typer.Option(help="Draw with another seed (training data); default: the split's own.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write JSONL here instead of stdout.")
+    ] = None,
+) -> None:
+    """Generate problems deterministically and print them as JSON lines."""
+    from reasonbench.tasks import get_task
+
+    t = get_task(task)
+    if split not in t.splits():
+        raise UserError(f"unknown {task} split {split!r}; choose from: {', '.join(t.splits())}")
+    lines = "".join(p.to_json() + "\n" for p in t.generate(split, count, seed))
+    if output is None:
+        sys.stdout.write(lines)
+    else:
+        output.write_text(lines)
+        err.print(f"wrote {count} problems to {output}")
+
+
+@tasks_app.command("show")
+def tasks_show(
+    task: TaskArg,
+    split: SplitOpt = None,
+    index: IndexOpt = 0,
+    problem: ProblemOpt = None,
+    trace: Annotated[
+        str | None,
+        typer.Option("--trace", "-t", help="Also print a search trace of this format (see `tasks list`)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the trace's random choices.")] = 0,
+) -> None:
+    """Show one problem, its prompt, a reference answer and optionally a search trace."""
+    t, p = _pick_problem(task, split, index, problem)
+    if trace is not None and trace not in t.trace_kinds():
+        raise UserError(f"unknown {t.name} trace format {trace!r}; choose from: {', '.join(t.trace_kinds())}")
+    err.print(f"[bold]{t.name}[/] {p.id}")
+    err.print("[dim]prompt:[/]")
+    out.print(t.prompt(p), markup=False, highlight=False, end="")
+    answer = t.reference_answer(p)
+    err.print("[dim]reference answer:[/]")
+    out.print(answer if answer is not None else "(no solution)", markup=False, highlight=False)
+    if trace is not None:
+        text = t.trace(p, trace, seed)
+        err.print(f"[dim]{trace} trace ({len(text.splitlines())} lines):[/]")
+        out.print(text, markup=False, highlight=False, end="" if text.endswith("\n") else "\n")
+
+
+@tasks_app.command("solve")
+def tasks_solve(
+    task: TaskArg,
+    split: SplitOpt = None,
+    index: IndexOpt = 0,
+    problem: ProblemOpt = None,
+) -> None:
+    """Solve a problem with the task's exhaustive solver and print the answer (exit 1 if unsolvable)."""
+    t, p = _pick_problem(task, split, index, problem)
+    answer = t.reference_answer(p)
+    if answer is None:
+        err.print(f"{p.id}: no solution")
+        raise typer.Exit(1)
+    out.print(answer, markup=False, highlight=False)
+
+
+@tasks_app.command("verify")
+def tasks_verify(
+    task: TaskArg,
+    answer: Annotated[str, typer.Option("--answer", "-a", help="The answer text to check; '-' reads stdin.")],
+    split: SplitOpt = None,
+    index: IndexOpt = 0,
+    problem: ProblemOpt = None,
+) -> None:
+    """Strictly verify an answer; print the verdict and its reason (exit 0 correct, 1 wrong)."""
+    t, p = _pick_problem(task, split, index, problem)
+    text = sys.stdin.read() if answer == "-" else answer
+    verdict = t.verify(p, text)
+    style = "green" if verdict.correct else "red"
+    out.print(f"[{style}]{'correct' if verdict.correct else 'wrong'}[/]: {verdict.reason}")
+    if not verdict.correct:
+        raise typer.Exit(1)
+
+
+@tasks_app.command("freeze")
+def tasks_freeze(
+    task: Annotated[str | None, typer.Option(help="Only this task's frozen splits.")] = None,
+    split: Annotated[str | None, typer.Option(help="Only this split.")] = None,
+    count: Annotated[
+        int | None, typer.Option(min=1, help="Must equal the registered count (a guard).")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Only regenerate in memory and compare checksums.")
+    ] = False,
+) -> None:
+    """Write (or --check) the frozen test sets under tasks/ with their SHA-256 checksums."""
+    from reasonbench.frozen import FROZEN, freeze, read_checksums, sha256, tasks_dir
+
+    chosen = [
+        fs for fs in FROZEN if (task is None or fs.task == task) and (split is None or fs.split == split)
+    ]
+    if not chosen:
+        raise UserError(f"no frozen split matches task={task} split={split}")
+    if count is not None and any(fs.count != count for fs in chosen):
+        raise UserError(f"--count {count} differs from the registered count {[fs.count for fs in chosen]}")
+    root = tasks_dir()
+    if not check:
+        freeze(chosen, root)
+        err.print(f"wrote {len(chosen)} split(s) under {root}")
+        return
+    sums = read_checksums(root)
+    bad = [fs.relpath for fs in chosen if sums.get(fs.relpath) != sha256(fs.render())]
+    for fs in chosen:
+        err.print(f"{fs.relpath}: {'MISMATCH' if fs.relpath in bad else 'ok'}")
+    if bad:
+        raise typer.Exit(1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: run the app; usage errors become one line on stderr and exit code 2."""
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except UserError as exc:
+        err.print(f"reasonbench: error: {exc}", markup=False, highlight=False)
+        code = 2
+    except typer.Abort:
+        err.print("reasonbench: interrupted")
+        code = 130
+    except typer.TyperException as exc:  # click's usage errors, vendored by typer
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            print(ctx.get_help())
+            code = 0
+        else:
+            message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+            err.print(f"reasonbench: error: {message}", markup=False, highlight=False)
+            code = getattr(exc, "exit_code", 2)
+    sys.exit(code if isinstance(code, int) else 0)

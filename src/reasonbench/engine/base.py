@@ -1,0 +1,69 @@
+"""The engine interface strategies program against, and the factory that opens a backend by name.
+
+Strategies receive an object satisfying :class:`Engine`; they never import a backend.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+from reasonbench.engine.types import GenRequest, GenResult, ModelInfo
+from reasonbench.errors import UserError
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """An asynchronous, concurrently shared text-generation engine."""
+
+    backend: str
+    model: ModelInfo
+
+    async def generate(self, request: GenRequest) -> GenResult:
+        """Run ``request``; many callers may await concurrently (the backend batches them).
+
+        Cancelling the awaiting task aborts the request. A request the engine refuses (a prompt longer than
+        the context window) returns a result with ``error`` set, never raises.
+        """
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Length of ``text`` in the model's tokens (to size ``max_tokens`` against a context window)."""
+        ...
+
+    async def close(self) -> None:
+        """Abort in-flight work and release the engine."""
+        ...
+
+
+BACKENDS = ("vllm", "openai")
+
+
+def parse_engine_args(pairs: list[str]) -> dict[str, Any]:
+    """``["key=value", ...]`` → keyword arguments; values read as int, float, bool or JSON when they parse."""
+    import json
+
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--engine-arg expects key=value, got {pair!r}")
+        key = key.strip().replace("-", "_")
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        out[key] = value
+    return out
+
+
+def open_engine(backend: str, model: str, **options: Any) -> Engine:
+    """Open ``backend`` (``vllm`` in-process, or ``openai`` for a running server) on ``model``."""
+    if backend == "vllm":
+        from reasonbench.engine.vllm_backend import VLLMEngine
+
+        return VLLMEngine(model, **options)
+    if backend == "openai":
+        from reasonbench.engine.openai_backend import OpenAIEngine
+
+        return OpenAIEngine(model, **options)
+    raise UserError(f"unknown backend {backend!r}; choose from: {', '.join(BACKENDS)}")

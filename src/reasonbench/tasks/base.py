@@ -1,0 +1,102 @@
+"""Value objects shared by every task: a problem, a verdict, and the task contract."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One puzzle instance of a split.
+
+    ``data`` holds the task's own JSON-serialisable fields (for Countdown ``target`` and ``nums``; for
+    Sudoku ``size`` and ``puzzle``). ``id`` is unique and stable within a task: ``{split}-{index:05d}``.
+    """
+
+    task: str
+    split: str
+    index: int
+    data: dict[str, Any] = field(hash=False)
+
+    @property
+    def id(self) -> str:
+        return f"{self.split}-{self.index:05d}"
+
+    def to_json(self) -> str:
+        """One canonical JSON line (sorted keys, no spaces) as stored in the frozen split files."""
+        return json.dumps(
+            {"task": self.task, "split": self.split, "index": self.index, **self.data},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, line: str) -> Problem:
+        raw = json.loads(line)
+        task, split, index = raw.pop("task"), raw.pop("split"), raw.pop("index")
+        return cls(task=task, split=split, index=int(index), data=raw)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The verifier's judgement of one answer: correct or not, and why.
+
+    ``reason`` is ``"ok"`` for a correct answer, otherwise a short human-readable cause such as
+    ``"number 7 used more often than given"``. ``normalized`` is a canonical form of the answer (used for
+    majority voting) when the answer could be parsed, else ``None``.
+    """
+
+    correct: bool
+    reason: str
+    normalized: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.correct
+
+
+class Task(Protocol):
+    """What the runner, the strategies and the CLI need from a task."""
+
+    name: str
+
+    def splits(self) -> list[str]:
+        """Names of the splits this task can generate."""
+        ...
+
+    def generate(self, split: str, count: int, seed: str | None = None) -> list[Problem]:
+        """Deterministically generate ``count`` distinct problems of ``split``.
+
+        ``seed=None`` uses the split's own seed (the frozen evaluation sets); training data passes another
+        seed so that it is drawn independently.
+        """
+        ...
+
+    def parse_problem(self, spec: str) -> Problem:
+        """A problem typed by a user (``"24:[4, 9, 3]"``, an 81-digit grid); bad text is a ``UserError``."""
+        ...
+
+    def prompt(self, problem: Problem) -> str:
+        """The text a trace-format model is prompted with."""
+        ...
+
+    def extract_answer(self, text: str) -> str | None:
+        """The final answer claimed by a model's output (hostile input), or ``None``."""
+        ...
+
+    def verify(self, problem: Problem, answer: str) -> Verdict:
+        """Strictly check a final answer (text from a model: hostile input)."""
+        ...
+
+    def reference_answer(self, problem: Problem) -> str | None:
+        """A correct answer found by the task's own solver, or ``None`` if none exists."""
+        ...
+
+    def trace_kinds(self) -> list[str]:
+        """Names of the trace formats :meth:`trace` can write."""
+        ...
+
+    def trace(self, problem: Problem, kind: str, seed: int = 0) -> str:
+        """A search trace of ``kind`` for ``problem`` (prompt included), seeded."""
+        ...

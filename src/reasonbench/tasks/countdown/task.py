@@ -1,0 +1,101 @@
+"""The Countdown task: named splits, problem parsing, prompts, answers and traces behind one object."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import re
+
+from reasonbench.errors import UserError
+from reasonbench.tasks.base import Problem, Verdict
+from reasonbench.tasks.countdown import trace_parse, traces
+from reasonbench.tasks.countdown.generate import CountdownConfig, generate
+from reasonbench.tasks.countdown.rules import DEFAULT_RULES
+from reasonbench.tasks.countdown.solver import solve
+from reasonbench.tasks.countdown.verify import verify_answer
+
+# cd4 is APR's setting; cd3 is an easier one (three small numbers) for models a CPU can train.
+SPLITS: dict[str, CountdownConfig] = {
+    "cd4": CountdownConfig(n_numbers=4, min_value=1, max_value=99, min_target=10, max_target=100, seed="cd4"),
+    "cd3": CountdownConfig(n_numbers=3, min_value=1, max_value=30, min_target=10, max_target=100, seed="cd3"),
+}
+
+_SPEC_STATE = re.compile(r"^\s*(\d{1,7})\s*:\s*\[([\d,\s]{1,80})\]\s*$")
+_SPEC_ARROW = re.compile(r"^\s*([\d,\s]{1,80})->\s*(\d{1,7})\s*$")
+
+
+class CountdownTask:
+    """Countdown under the default rules (every number used exactly once; see ``rules.py``)."""
+
+    name = "countdown"
+
+    def splits(self) -> list[str]:
+        return sorted(SPLITS)
+
+    def config(self, split: str) -> CountdownConfig:
+        """The generator knobs of ``split``."""
+        if split not in SPLITS:
+            raise UserError(f"unknown countdown split {split!r}; choose from: {', '.join(self.splits())}")
+        return SPLITS[split]
+
+    def generate(self, split: str, count: int, seed: str | None = None) -> list[Problem]:
+        config = self.config(split)
+        if seed is not None:
+            config = dataclasses.replace(config, seed=f"{config.seed}/{seed}")
+        return [
+            Problem(
+                task=self.name, split=split, index=i, data={"target": inst.target, "nums": list(inst.nums)}
+            )
+            for i, inst in enumerate(generate(config, count))
+        ]
+
+    def parse_problem(self, spec: str) -> Problem:
+        """``"24:[4, 9, 3]"`` (the trace's state form) or ``"4 9 3 -> 24"``."""
+        if m := _SPEC_STATE.match(spec):
+            target, raw = int(m.group(1)), m.group(2)
+        elif m := _SPEC_ARROW.match(spec):
+            raw, target = m.group(1), int(m.group(2))
+        else:
+            raise UserError(
+                f"cannot read countdown problem {spec!r}; write it as '24:[4, 9, 3]' or '4 9 3 -> 24'"
+            )
+        nums = [int(x) for x in re.split(r"[,\s]+", raw.strip()) if x]
+        if not 2 <= len(nums) <= 6 or max(nums) > 10_000:
+            raise UserError(f"countdown needs 2-6 numbers of at most 10000, got {nums}")
+        return Problem(task=self.name, split="custom", index=0, data={"target": target, "nums": nums})
+
+    def prompt(self, problem: Problem) -> str:
+        return traces.state_line(problem.data["target"], problem.data["nums"], []) + "\n"
+
+    def extract_answer(self, text: str) -> str | None:
+        return trace_parse.extract_answer(text)
+
+    def verify(self, problem: Problem, answer: str) -> Verdict:
+        return verify_answer(problem.data["nums"], problem.data["target"], answer, DEFAULT_RULES)
+
+    def reference_answer(self, problem: Problem) -> str | None:
+        steps = solve(problem.data["nums"], problem.data["target"], DEFAULT_RULES)
+        return None if steps is None else "\n".join(steps)
+
+    def trace_kinds(self) -> list[str]:
+        return ["sos", "sos-bfs", "sos+", "apr", "direct"]
+
+    def trace(self, problem: Problem, kind: str, seed: int = 0) -> str:
+        target, nums = problem.data["target"], list(problem.data["nums"])
+        rng = random.Random(seed)
+        if kind == "sos":
+            return traces.sos_dfs(target, nums, rng)
+        if kind == "sos-bfs":
+            return traces.sos_bfs(target, nums, rng, beam_size=3)
+        if kind == "sos+":
+            return traces.sos_plus(target, nums, rng, beam_size=3)
+        if kind == "apr":
+            return "".join(traces.apr_examples(traces.apr(target, nums, rng, beam_size=3)))
+        if kind == "direct":
+            steps = solve(nums, target, DEFAULT_RULES)
+            if steps is None:
+                raise UserError(f"{problem.id} has no solution, so no direct trace")
+            return traces.direct_trace(target, nums, steps)
+        raise UserError(
+            f"unknown countdown trace kind {kind!r}; choose from: {', '.join(self.trace_kinds())}"
+        )

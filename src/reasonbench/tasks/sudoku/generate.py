@@ -1,0 +1,199 @@
+"""Seeded Sudoku generator: every puzzle has exactly one solution and the configured number of givens.
+
+Draw *i* of a split uses its own ``random.Random(f"{seed}:{i}")`` (the Countdown convention). A draw
+fills a random complete grid (the solver on an empty grid with a shuffled value order at every branch),
+then visits the cells in a random order and removes each clue whose removal keeps the solution unique,
+stopping as soon as ``givens`` clues remain. A clue can go when its value is forced by the values of its
+peers that are still given, or else when no solution puts another value in its cell (one solver call).
+
+If a pass over all cells ends above the target (the puzzle became minimal first), or the puzzle does not
+match ``require_guess``, the draw starts again from a new full grid, using the same ``Random`` stream, so
+it stays reproducible. Every returned puzzle thus has exactly ``givens`` clues; after
+``_MAX_ATTEMPTS`` failed attempts the draw raises ``ValueError`` (targets near the minimum number of
+clues — 17 for 9x9 — are not reachable this way).
+
+``require_guess``: ``None`` = either; ``True`` = repeatedly placing naked singles (cells with a single
+candidate) does not complete the puzzle, so the DFS trace has at least one guess; ``False`` = it does. With
+``False`` a clue is only removed while naked singles still complete the puzzle, which also guarantees
+uniqueness.
+
+A split walks draws 0, 1, 2, ... and keeps the first occurrence of each distinct puzzle string.
+
+Named splits (``SPLITS``), chosen so that 1000 puzzles generate in well under a minute on one core and
+the puzzles are minimal or near-minimal for their size (measured per puzzle: ~0.2 ms for 4x4, ~5 ms for
+6x6, ~14 ms for 9x9):
+
+* ``sudoku4``: 4x4, 4 givens (the minimum; 25,728 such puzzles exist). Every uniquely solvable 4x4 puzzle
+  is completed by naked singles alone (checked on all 4-clue puzzles and 140k random ones), so 4x4 DFS
+  traces never guess: ``require_guess=True`` cannot be met for size 4.
+* ``sudoku6``: 6x6, 9 givens (minimum 8, which random removal almost never reaches); about half of them
+  need a guess.
+* ``sudoku6_guess``: as ``sudoku6`` but ``require_guess=True``: every DFS trace guesses.
+* ``sudoku9``: 9x9, 24 givens (minimum 17; random removal usually gets stuck between 22 and 26, and 22
+  costs ~20x more time); about 98% need a guess.
+* ``sudoku9_easy``: 9x9, 30 givens, ``require_guess=False``: naked singles alone solve them.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from reasonbench.tasks.sudoku.shape import SHAPES, geometry
+from reasonbench.tasks.sudoku.solver import (
+    count_solutions,
+    fills_by_naked_singles,
+    random_solution,
+    solve_excluding,
+)
+
+# The smallest number of clues a uniquely solvable puzzle of each size can have.
+MIN_GIVENS: dict[int, int] = {4: 4, 6: 8, 9: 17}
+
+# Clues per puzzle when a config leaves ``givens`` unset.
+DEFAULT_GIVENS: dict[int, int] = {4: 4, 6: 9, 9: 24}
+
+# Full grids tried per draw before the knobs are declared unreachable.
+_MAX_ATTEMPTS = 200
+
+
+@dataclass(frozen=True)
+class SudokuConfig:
+    """Knobs of a Sudoku split.
+
+    Attributes:
+        size: 4, 6 or 9.
+        givens: number of clues in every puzzle (``MIN_GIVENS[size]`` .. ``size*size``); ``None`` (the
+            default) becomes ``DEFAULT_GIVENS[size]``, so ``config.givens`` is always an int afterwards.
+        require_guess: ``None`` = don't care; ``True`` = naked singles alone do not solve the puzzle;
+            ``False`` = they do.
+        seed: the split's seed; draw ``i`` uses ``Random(f"{seed}:{i}")``.
+    """
+
+    size: int = 9
+    givens: int | None = None
+    require_guess: bool | None = None
+    seed: str = "sudoku9"
+
+    def __post_init__(self) -> None:
+        if self.size not in SHAPES:
+            raise ValueError(f"size must be one of {sorted(SHAPES)}, got {self.size!r}")
+        if self.givens is None:
+            object.__setattr__(self, "givens", DEFAULT_GIVENS[self.size])  # frozen: set once, here
+        low, high = MIN_GIVENS[self.size], self.size * self.size
+        is_int = isinstance(self.givens, int) and not isinstance(self.givens, bool)
+        if not is_int or not low <= self.givens <= high:
+            raise ValueError(f"givens must be in {low}..{high} for size {self.size}, got {self.givens!r}")
+        if self.require_guess not in (None, True, False):
+            raise ValueError(f"require_guess must be None, True or False, got {self.require_guess!r}")
+        if not isinstance(self.seed, str) or not self.seed:
+            raise ValueError(f"seed must be a non-empty string, got {self.seed!r}")
+
+
+SPLITS: dict[str, SudokuConfig] = {
+    "sudoku4": SudokuConfig(size=4, givens=4, seed="sudoku4"),
+    "sudoku6": SudokuConfig(size=6, givens=9, seed="sudoku6"),
+    "sudoku6_guess": SudokuConfig(size=6, givens=9, require_guess=True, seed="sudoku6_guess"),
+    "sudoku9": SudokuConfig(size=9, givens=24, seed="sudoku9"),
+    "sudoku9_easy": SudokuConfig(size=9, givens=30, require_guess=False, seed="sudoku9_easy"),
+}
+
+
+def _forced_by_peers(grid: list[str], cell: int, size: int) -> bool:
+    """True when the given peers of ``cell`` hold every value but one: the clue is then redundant."""
+    seen = {grid[p] for p in geometry(size).peers[cell]}
+    seen.discard("0")
+    return len(seen) == size - 1
+
+
+def _still_unique(grid: list[str], cell: int, value: str, size: int, singles_only: bool) -> bool:
+    """Whether the puzzle ``grid`` (with ``cell`` just emptied, formerly ``value``) keeps one solution.
+
+    With ``singles_only`` the puzzle must moreover stay solvable by naked singles (which implies unique).
+    """
+    if singles_only:
+        return fills_by_naked_singles("".join(grid), size)
+    if _forced_by_peers(grid, cell, size):
+        return True
+    return solve_excluding("".join(grid), size, cell, int(value)) is None
+
+
+def _remove_clues(grid: list[str], size: int, rng: random.Random, target: int, singles_only: bool) -> int:
+    """Empty clues of the unique puzzle ``grid`` in random order while it stays unique, down to ``target``.
+
+    Every cell is tried once, which is enough for minimality: a clue that was needed once stays needed,
+    since removing other clues only adds solutions. Mutates ``grid``; returns the number of clues left.
+    """
+    cells = [i for i, ch in enumerate(grid) if ch != "0"]
+    rng.shuffle(cells)
+    givens = len(cells)
+    for cell in cells:
+        if givens <= target:
+            break
+        value = grid[cell]
+        grid[cell] = "0"
+        if _still_unique(grid, cell, value, size, singles_only):
+            givens -= 1
+        else:
+            grid[cell] = value
+    return givens
+
+
+def _carve(solution: str, config: SudokuConfig, rng: random.Random) -> str | None:
+    """Remove clues of ``solution`` in random order down to ``config.givens``; ``None`` if stuck above."""
+    grid = list(solution)
+    givens = _remove_clues(grid, config.size, rng, config.givens, config.require_guess is False)
+    if givens != config.givens:
+        return None
+    puzzle = "".join(grid)
+    if config.require_guess is True and fills_by_naked_singles(puzzle, config.size):
+        return None
+    return puzzle
+
+
+def minimize(puzzle: str, size: int, rng: random.Random) -> str:
+    """A minimal puzzle inside ``puzzle`` (every remaining clue is needed), removing clues in random order.
+
+    ``puzzle`` may be a full grid. Raises ``ValueError`` unless it has exactly one solution.
+    """
+    if count_solutions(puzzle, size) != 1:
+        raise ValueError("minimize needs a puzzle with exactly one solution")
+    grid = list(puzzle)
+    _remove_clues(grid, size, rng, 0, singles_only=False)
+    return "".join(grid)
+
+
+def draw(config: SudokuConfig, i: int) -> str:
+    """Draw number ``i`` of a split (before de-duplication): a puzzle string with a unique solution."""
+    rng = random.Random(f"{config.seed}:{i}")
+    for _ in range(_MAX_ATTEMPTS):
+        puzzle = _carve(random_solution(config.size, rng), config, rng)
+        if puzzle is not None:
+            return puzzle
+    raise ValueError(
+        f"no {config.size}x{config.size} puzzle with givens={config.givens} and "
+        f"require_guess={config.require_guess} in {_MAX_ATTEMPTS} attempts; raise givens"
+    )
+
+
+def generate(config: SudokuConfig, count: int) -> list[str]:
+    """The first ``count`` distinct puzzles of a split (canonical grid strings), reproducible from the seed.
+
+    Raises ``ValueError`` when the knobs admit fewer distinct puzzles than asked for within a generous
+    number of draws (tiny 4x4 spaces).
+    """
+    if count < 0:
+        raise ValueError(f"count must be >= 0, got {count}")
+    out: list[str] = []
+    seen: set[str] = set()
+    budget = max(1000, 50 * count)
+    for i in range(budget):
+        if len(out) == count:
+            break
+        puzzle = draw(config, i)
+        if puzzle not in seen:
+            seen.add(puzzle)
+            out.append(puzzle)
+    if len(out) < count:
+        raise ValueError(f"only {len(out)} distinct puzzles in {budget} draws; change givens or size")
+    return out

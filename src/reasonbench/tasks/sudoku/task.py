@@ -1,0 +1,112 @@
+"""The Sudoku task as the runner sees it: splits, problems, prompts, verification and reference traces."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from reasonbench.errors import UserError
+from reasonbench.tasks.base import Problem, Verdict
+from reasonbench.tasks.sudoku.generate import SPLITS, generate
+from reasonbench.tasks.sudoku.shape import SHAPES, grid_text
+from reasonbench.tasks.sudoku.solver import solve
+from reasonbench.tasks.sudoku.trace_grammar import SOLUTION_HEADER, format_prompt
+from reasonbench.tasks.sudoku.trace_parsers import MAX_TRACE_CHARS, parse_trace
+from reasonbench.tasks.sudoku.trace_writers import dfs_trace, direct_trace, spawn_traces
+from reasonbench.tasks.sudoku.verify import verify_answer
+
+TRACE_STYLES = ("dfs", "direct", "spawn")
+_SIZE_OF_CELLS = {16: 4, 36: 6, 81: 9}
+_SPEC_SEPARATORS = frozenset(" \t\n\r|,;-+")
+_SPEC_CELLS = frozenset("0123456789._")
+
+
+def _board(problem: Problem) -> tuple[str, int]:
+    return str(problem.data["puzzle"]), int(problem.data["size"])
+
+
+class SudokuTask:
+    """Sudoku 4x4 / 6x6 / 9x9 with unique solutions; answers are grids (see ``verify`` and ``traces``)."""
+
+    name = "sudoku"
+
+    def splits(self) -> list[str]:
+        """Names of the named splits (``generate.SPLITS``)."""
+        return list(SPLITS)
+
+    def generate(self, split: str, count: int, seed: str | None = None) -> list[Problem]:
+        """The first ``count`` puzzles of ``split``; ``seed`` (if given) draws another, independent set."""
+        if split not in SPLITS:
+            raise UserError(f"unknown sudoku split {split!r}; choose one of {', '.join(SPLITS)}")
+        config = SPLITS[split]
+        if seed is not None:
+            config = dataclasses.replace(config, seed=f"{config.seed}/{seed}")
+        return [
+            Problem(task=self.name, split=split, index=i, data={"size": config.size, "puzzle": puzzle})
+            for i, puzzle in enumerate(generate(config, count))
+        ]
+
+    def verify(self, problem: Problem, answer: str) -> Verdict:
+        """Strictly check a model's answer (any text holding a grid) against the givens and the rules."""
+        puzzle, size = _board(problem)
+        return verify_answer(puzzle, size, answer)
+
+    def reference_answer(self, problem: Problem) -> str | None:
+        """The solution as ``size`` lines of digits, or ``None`` if the puzzle has none."""
+        puzzle, size = _board(problem)
+        solution = solve(puzzle, size)
+        return None if solution is None else grid_text(solution, size)
+
+    def prompt(self, problem: Problem) -> str:
+        """The prompt text: ``Puzzle:`` and the grid rows (``traces.format_prompt``)."""
+        puzzle, size = _board(problem)
+        return format_prompt(puzzle, size)
+
+    def parse_problem(self, spec: str) -> Problem:
+        """A grid typed by a user: 16, 36 or 81 cells (digits; ``0``, ``.`` or ``_`` for empty), on one
+        line or several, separators (spaces, ``|``, ``,``) ignored."""
+        cells = [ch for ch in spec if ch not in _SPEC_SEPARATORS]
+        if len(cells) > 81 or any(ch not in _SPEC_CELLS for ch in cells) or len(cells) not in _SIZE_OF_CELLS:
+            raise UserError(
+                f"cannot read a sudoku grid from {spec[:40]!r}: give 16, 36 or 81 cells of digits or '.'"
+            )
+        size = _SIZE_OF_CELLS[len(cells)]
+        puzzle = "".join("0" if ch in "._" else ch for ch in cells)
+        if any(int(ch) > size for ch in puzzle):
+            raise UserError(f"a {size}x{size} sudoku uses digits 1..{size}")
+        return Problem(task=self.name, split="custom", index=0, data={"size": size, "puzzle": puzzle})
+
+    def trace_kinds(self) -> list[str]:
+        return list(TRACE_STYLES)
+
+    def trace(self, problem: Problem, style: str = "dfs", seed: int = 0) -> str:
+        """A reference trace: ``dfs``, ``direct``, or ``spawn`` (the parent's context after the join).
+
+        Sudoku traces are deterministic (fixed cell and value order), so ``seed`` is accepted and unused.
+        """
+        puzzle, size = _board(problem)
+        if style == "dfs":
+            return dfs_trace(puzzle, size)
+        if style == "direct":
+            return direct_trace(puzzle, size)
+        if style == "spawn":
+            return spawn_traces(puzzle, size).joined
+        raise UserError(f"unknown sudoku trace style {style!r}; choose one of {', '.join(TRACE_STYLES)}")
+
+    def extract_answer(self, text: str) -> str | None:
+        """The grid of the last ``solution:`` block of a trace, as lines of digits, or ``None``.
+
+        The size is read off the first row after the header (4, 6 or 9 digits). A truncated or garbled
+        last block gives ``None`` even if an earlier block was complete: the model's final word counts.
+        """
+        if not isinstance(text, str):
+            return None
+        lines = text[-MAX_TRACE_CHARS:].splitlines()
+        for k in range(len(lines) - 1, -1, -1):
+            if lines[k].strip() != SOLUTION_HEADER:
+                continue
+            size = len(lines[k + 1].strip()) if k + 1 < len(lines) else 0
+            if size not in SHAPES:
+                return None
+            grid = parse_trace("\n".join(lines[k : k + 1 + size]), size).answer
+            return None if grid is None else grid_text(grid, size)
+        return None

@@ -1,0 +1,126 @@
+"""The line grammar shared by the Sudoku trace writers, the parsers and a spawn/join runtime.
+
+Every function here writes one piece of trace text byte-exactly; ``traces`` documents the whole format.
+Cells are 0-based ``(r, c)``; values are ``1..size``; every written line ends with ``"\\n"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from reasonbench.tasks.sudoku.shape import grid_rows
+
+Cell = tuple[int, int]
+
+PROMPT_HEADER = "Puzzle:"
+SOLUTION_HEADER = "solution:"
+NO_SOLUTION = "no solution"
+CALL_OPEN = "<Calling Sub Searches>"
+CALL_CLOSE = "<End Calling Sub Searches>"
+JOIN_OPEN = "<Sub Searches>"
+JOIN_CLOSE = "<End Sub Searches>"
+
+
+@dataclass(frozen=True)
+class SpawnRequest:
+    """One child of a spawn: sub search ``index`` at ``level`` explores ``cell`` = ``value``."""
+
+    index: int
+    level: int
+    cell: Cell
+    value: int
+
+
+@dataclass(frozen=True)
+class ChildOutcome:
+    """What a finished child reports to its parent's join block.
+
+    ``placement_lines`` are the child's surviving placement lines (``"(r, c) = v"``, no newline) in the
+    order it made them; only the first solved child's lines are written into the join block.
+    """
+
+    index: int
+    cell: Cell
+    value: int
+    solved: bool
+    placement_lines: tuple[str, ...] = ()
+
+
+def _cell(cell: Cell) -> str:
+    return f"({cell[0]}, {cell[1]})"
+
+
+def _values(values: Sequence[int]) -> str:
+    return "[" + ", ".join(str(v) for v in values) + "]"
+
+
+def format_prompt(grid: str, size: int) -> str:
+    """The prompt for a puzzle (canonical grid string): ``Puzzle:`` then ``size`` rows of digits."""
+    return PROMPT_HEADER + "\n" + "".join(row + "\n" for row in grid_rows(grid, size))
+
+
+def place_line(cell: Cell, value: int) -> str:
+    """A forced placement (naked single, or a value a child search placed): ``(r, c) = v``."""
+    return f"{_cell(cell)} = {value}"
+
+
+def guess_line(cell: Cell, candidates: Sequence[int], value: int) -> str:
+    """The first try at a branching cell: ``guess: (r, c) [c1, c2, ...] = c1``."""
+    return f"guess: {_cell(cell)} {_values(candidates)} = {value}"
+
+
+def nocand_line(cell: Cell) -> str:
+    """A dead end: the empty cell ``(r, c)`` has no candidate left."""
+    return f"nocand: {_cell(cell)}"
+
+
+def revert_line(cell: Cell, remaining: Sequence[int], value: int | None) -> str:
+    """Back to the guess at ``cell``: ``revert: (r, c) [v, ...] = v``, or ``revert: (r, c) [] = none``."""
+    return f"revert: {_cell(cell)} {_values(remaining)} = {'none' if value is None else value}"
+
+
+def solution_block(grid: str, size: int) -> str:
+    """The final answer: ``solution:`` then the ``size`` rows of the solved grid."""
+    return SOLUTION_HEADER + "\n" + "".join(row + "\n" for row in grid_rows(grid, size))
+
+
+def start_line(request: SpawnRequest) -> str:
+    """One line of a calling block: ``<Start Sub Search i at level L> Place (r, c) = v``."""
+    head = f"<Start Sub Search {request.index} at level {request.level}>"
+    return f"{head} Place {_cell(request.cell)} = {request.value}"
+
+
+def outcome_line(index: int, level: int, cell: Cell, value: int, solved: bool) -> str:
+    """One child's verdict in a join block: ``<Goal Reached in ...>`` or ``<No Solution in ...>``."""
+    head = "Goal Reached" if solved else "No Solution"
+    return f"<{head} in Sub Search {index} at level {level} at Place {_cell(cell)} = {value}>"
+
+
+def calling_block(requests: Iterable[SpawnRequest]) -> str:
+    """A parent's spawn: the open marker, one start line per child, the close marker."""
+    return CALL_OPEN + "\n" + "".join(start_line(r) + "\n" for r in requests) + CALL_CLOSE + "\n"
+
+
+def _as_outcome(item: ChildOutcome | Sequence[object]) -> ChildOutcome:
+    if isinstance(item, ChildOutcome):
+        return item
+    index, cell, value, solved, lines = item
+    return ChildOutcome(int(index), (int(cell[0]), int(cell[1])), int(value), bool(solved), tuple(lines))
+
+
+def join_block(outcomes: Iterable[ChildOutcome | Sequence[object]], level: int = 1) -> str:
+    """The text that replaces a calling block once its children finished.
+
+    ``outcomes`` are ``ChildOutcome`` values or plain ``(index, cell, value, solved, placement_lines)``
+    tuples, written in the order given (a runtime passes them by index). Layout: ``<Sub Searches>``, one
+    outcome line per child, then the placement lines of the first solved child (if any), then
+    ``<End Sub Searches>``.
+    """
+    items = [_as_outcome(o) for o in outcomes]
+    text = JOIN_OPEN + "\n"
+    text += "".join(outcome_line(o.index, level, o.cell, o.value, o.solved) + "\n" for o in items)
+    winner = next((o for o in items if o.solved), None)
+    if winner is not None:
+        text += "".join(line + "\n" for line in winner.placement_lines)
+    return text + JOIN_CLOSE + "\n"

@@ -1,0 +1,274 @@
+"""Parsers of Sudoku trace text written by a model: complete, truncated or garbage, they never raise.
+
+Lines are matched one at a time against anchored patterns with bounded numbers, after stripping
+surrounding whitespace (spacing inside a line may vary: ``(1,2)=3`` reads like ``(1, 2) = 3``). A line
+that fits no rule, or names a cell or value outside the board, is counted as malformed and skipped.
+Only the first ``MAX_TRACE_CHARS`` characters of a trace are read (the last ones for a spawn block).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from reasonbench.tasks.sudoku.shape import shape_for
+from reasonbench.tasks.sudoku.trace_grammar import (
+    CALL_CLOSE,
+    CALL_OPEN,
+    JOIN_CLOSE,
+    JOIN_OPEN,
+    NO_SOLUTION,
+    PROMPT_HEADER,
+    SOLUTION_HEADER,
+    Cell,
+    SpawnRequest,
+    place_line,
+)
+
+MAX_TRACE_CHARS = 1_000_000
+# A spawn never needs more children than a cell has values; more is garbage.
+MAX_SPAWN_CHILDREN = 9
+_MAX_LINE_CHARS = 200
+
+_NUM = r"\s*(\d{1,3})\s*"
+_CELL = rf"\({_NUM},{_NUM}\)"
+_LIST = r"\[\s*((?:\d{1,3}\s*,\s*){0,15}\d{1,3})?\s*\]"
+_PLACE = re.compile(rf"{_CELL}\s*={_NUM}")
+_GUESS = re.compile(rf"guess:\s*{_CELL}\s*{_LIST}\s*={_NUM}")
+_NOCAND = re.compile(rf"nocand:\s*{_CELL}")
+_REVERT = re.compile(rf"revert:\s*{_CELL}\s*{_LIST}\s*=\s*(\d{{1,3}}|none)\s*")
+_START = re.compile(rf"<Start Sub Search{_NUM}at level{_NUM}>\s*Place\s*{_CELL}\s*={_NUM}")
+_OUTCOME = re.compile(
+    rf"<(Goal Reached|No Solution) in Sub Search{_NUM}at level{_NUM}at Place\s*{_CELL}\s*={_NUM}>"
+)
+_MARKERS = frozenset({CALL_OPEN, CALL_CLOSE, JOIN_OPEN, JOIN_CLOSE})
+
+
+@dataclass(frozen=True)
+class TraceEvent:
+    """One search step read from a trace.
+
+    ``kind`` is ``"place"`` (a placement, including the winning child's placement in a join block),
+    ``"guess"``, ``"nocand"`` or ``"revert"``. ``value`` is ``None`` for ``nocand`` and for an exhausted
+    revert (``= none``); ``candidates`` is the bracketed list of a guess or revert.
+    """
+
+    kind: str
+    cell: Cell
+    value: int | None = None
+    candidates: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParsedTrace:
+    """Everything read from a trace.
+
+    ``answer`` is the canonical grid string of the last ``solution:`` block if that block is complete
+    (``size`` rows of ``size`` digits), else ``None``. ``no_solution`` tells whether a ``no solution`` line
+    was read. ``malformed_lines`` counts non-blank lines that fit no rule.
+    """
+
+    events: tuple[TraceEvent, ...]
+    answer: str | None
+    no_solution: bool
+    malformed_lines: int
+
+
+class _Reader:
+    """Line-by-line state of one parse (kept small: the parse itself is one pass)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.events: list[TraceEvent] = []
+        self.answer: str | None = None
+        self.no_solution = False
+        self.malformed = 0
+        self.in_join = False
+        self.goal_taken = False
+
+    def cell(self, r: str, c: str) -> Cell | None:
+        cell = (int(r), int(c))
+        return cell if cell[0] < self.size and cell[1] < self.size else None
+
+    def value(self, v: str) -> int | None:
+        value = int(v)
+        return value if 1 <= value <= self.size else None
+
+    def values(self, listed: str | None) -> tuple[int, ...] | None:
+        if not listed:
+            return ()
+        out = tuple(v for v in (self.value(x) for x in listed.split(",")) if v is not None)
+        return out if len(out) == listed.count(",") + 1 else None  # an off-board value spoils the list
+
+    def event(self, line: str) -> TraceEvent | None:
+        """The event of one stripped line, or ``None`` if it is not a well-formed event line."""
+        if m := _PLACE.fullmatch(line):
+            cell, value = self.cell(m[1], m[2]), self.value(m[3])
+            return None if cell is None or value is None else TraceEvent("place", cell, value)
+        if m := _GUESS.fullmatch(line):
+            cell, listed, value = self.cell(m[1], m[2]), self.values(m[3]), self.value(m[4])
+            if cell is None or not listed or value is None:
+                return None
+            return TraceEvent("guess", cell, value, listed)
+        if m := _NOCAND.fullmatch(line):
+            cell = self.cell(m[1], m[2])
+            return None if cell is None else TraceEvent("nocand", cell)
+        if m := _REVERT.fullmatch(line):
+            cell, listed = self.cell(m[1], m[2]), self.values(m[3])
+            value = None if m[4] == "none" else self.value(m[4])
+            if cell is None or listed is None or (value is None and m[4] != "none"):
+                return None
+            return TraceEvent("revert", cell, value, listed)
+        return None
+
+    def outcome(self, m: re.Match[str]) -> None:
+        """A join block's outcome line: the first ``Goal Reached`` of a block is the winning placement."""
+        if m[1] != "Goal Reached" or self.goal_taken:
+            return
+        cell, value = self.cell(m[4], m[5]), self.value(m[6])
+        if cell is None or value is None:
+            self.malformed += 1
+            return
+        self.events.append(TraceEvent("place", cell, value))
+        self.goal_taken = self.in_join  # outside a join block every goal line counts
+
+    def marker(self, line: str) -> None:
+        if line == JOIN_OPEN:
+            self.in_join, self.goal_taken = True, False
+        elif line == JOIN_CLOSE:
+            self.in_join, self.goal_taken = False, False
+
+    def grid_block(self, lines: list[str], start: int) -> str | None:
+        """The ``size`` digit rows starting at ``lines[start]`` as a grid string, or ``None``."""
+        rows = [line.strip() for line in lines[start : start + self.size]]
+        if len(rows) < self.size or any(
+            len(r) != self.size or not r.isascii() or not r.isdigit() for r in rows
+        ):
+            return None
+        return "".join(rows)
+
+
+def parse_trace(text: str, size: int) -> ParsedTrace:
+    """Read the events and the final answer of any trace text (see ``traces`` for the grammar).
+
+    Also reads a parent's spawn text: calling and join markers are recognised and skipped, and the first
+    ``<Goal Reached ... at Place (r, c) = v>`` line of a join block counts as a placement (its placement
+    lines follow; later goal lines of the same block are other solutions and are skipped). A ``Puzzle:``
+    block (a prompt pasted in front of the trace) is skipped. Raises only if ``size`` is unsupported.
+    """
+    shape_for(size)
+    reader = _Reader(size)
+    lines = text[:MAX_TRACE_CHARS].splitlines() if isinstance(text, str) else []
+    k = 0
+    while k < len(lines):
+        line = lines[k].strip()
+        k += 1
+        if not line:
+            continue
+        if len(line) > _MAX_LINE_CHARS:
+            reader.malformed += 1
+        elif line in (SOLUTION_HEADER, PROMPT_HEADER):
+            grid = reader.grid_block(lines, k)
+            if line == SOLUTION_HEADER:
+                reader.answer = grid
+            if grid is not None:
+                k += size
+        elif line == NO_SOLUTION:
+            reader.no_solution = True
+        elif line in _MARKERS:
+            reader.marker(line)
+        elif _START.fullmatch(line):
+            continue  # a spawn request: the board changes only when the join reports the outcome
+        elif m := _OUTCOME.fullmatch(line):
+            reader.outcome(m)
+        elif (event := reader.event(line)) is not None:
+            reader.events.append(event)
+        else:
+            reader.malformed += 1
+    return ParsedTrace(tuple(reader.events), reader.answer, reader.no_solution, reader.malformed)
+
+
+def surviving_placements(events: tuple[TraceEvent, ...] | list[TraceEvent]) -> list[tuple[Cell, int]]:
+    """The placements on the current search path after replaying ``events`` (the direct path when solved).
+
+    A guess opens a branch; ``revert`` at a cell drops everything placed since that cell's guess (and any
+    deeper open guesses) and then places the new value, or closes the branch on ``= none``. A revert of a
+    cell with no open guess is ignored.
+    """
+    path: list[tuple[Cell, int]] = []
+    open_guesses: list[tuple[Cell, int]] = []  # (cell, path length before its guess)
+    for e in events:
+        if e.value is not None and e.kind == "place":
+            path.append((e.cell, e.value))
+        elif e.value is not None and e.kind == "guess":
+            open_guesses.append((e.cell, len(path)))
+            path.append((e.cell, e.value))
+        elif e.kind == "revert":
+            depth = next(
+                (d for d in range(len(open_guesses) - 1, -1, -1) if open_guesses[d][0] == e.cell), None
+            )
+            if depth is None:
+                continue
+            mark = open_guesses[depth][1]
+            del open_guesses[depth:]
+            del path[mark:]
+            if e.value is not None:
+                open_guesses.append((e.cell, mark))
+                path.append((e.cell, e.value))
+    return path
+
+
+def placement_lines(events: tuple[TraceEvent, ...] | list[TraceEvent]) -> tuple[str, ...]:
+    """The surviving placements as trace lines: what a solved child contributes to its parent's join."""
+    return tuple(place_line(cell, value) for cell, value in surviving_placements(events))
+
+
+def replay_grid(puzzle: str, size: int, events: tuple[TraceEvent, ...] | list[TraceEvent]) -> str:
+    """``puzzle`` with the surviving placements written into its empty cells (later ones win).
+
+    This is the board a parent sees at its spawn point, from which a runtime builds the children's
+    puzzles. Placements on given cells are ignored.
+    """
+    cells = list(puzzle)
+    for (r, c), value in surviving_placements(events):
+        i = r * size + c
+        if i < len(cells) and puzzle[i] == "0":
+            cells[i] = str(value)
+    return "".join(cells)
+
+
+def parse_spawn_block(text: str, size: int | None = None) -> list[SpawnRequest] | None:
+    """The children requested by the last calling block of ``text``, or ``None`` if it is not well formed.
+
+    Well formed: a ``<Calling Sub Searches>`` line, then 1..``MAX_SPAWN_CHILDREN`` start lines numbered
+    0, 1, 2, ... with one common level >= 1, then ``<End Calling Sub Searches>``; with ``size`` given, cells
+    and values must lie on the board. No block, an unclosed (truncated) block or any stray line gives
+    ``None``.
+    """
+    if not isinstance(text, str):
+        return None
+    lines = [line.strip() for line in text[-MAX_TRACE_CHARS:].splitlines()]
+    opens = [k for k, line in enumerate(lines) if line == CALL_OPEN]
+    if not opens:
+        return None
+    body: list[str] = []
+    for line in lines[opens[-1] + 1 :]:
+        if line == CALL_CLOSE:
+            break
+        body.append(line)
+        if len(body) > MAX_SPAWN_CHILDREN:
+            return None
+    else:
+        return None  # never closed: the parent was cut off mid-block
+    requests = []
+    for k, line in enumerate(body):
+        m = _START.fullmatch(line) if len(line) <= _MAX_LINE_CHARS else None
+        if m is None:
+            return None
+        index, level, r, c, value = (int(g) for g in m.groups())
+        if index != k or level < 1 or value < 1 or (requests and level != requests[0].level):
+            return None
+        if size is not None and not (r < size and c < size and 1 <= value <= size):
+            return None
+        requests.append(SpawnRequest(index, level, (r, c), value))
+    return requests or None

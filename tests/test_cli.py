@@ -1,0 +1,85 @@
+"""The command line: help, data on stdout, one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from reasonbench.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(argv))
+    captured = capsys.readouterr()
+    return int(exc.value.code), captured.out, captured.err
+
+
+def test_help_lists_the_task_commands(capsys) -> None:
+    code, out, _ = run(capsys, "tasks", "--help")
+    assert code == 0
+    for cmd in ("generate", "show", "solve", "verify", "freeze"):
+        assert cmd in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("tasks", "nope"),
+        ("tasks", "generate", "countdown", "--split", "cd9"),
+        ("tasks", "generate", "chess", "--split", "cd4"),
+        ("tasks", "generate", "countdown", "--split", "cd4", "--count", "-3"),
+        ("tasks", "solve", "countdown", "--problem", "twenty four"),
+        ("tasks", "show", "countdown", "--split", "cd3", "--trace", "nonsense"),
+        ("tasks", "solve", "sudoku", "--problem", "12x"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(capsys, argv) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith("reasonbench: error:")
+    assert "Traceback" not in err
+
+
+def test_generate_prints_jsonl_that_parses(capsys) -> None:
+    code, out, _ = run(capsys, "tasks", "generate", "countdown", "--split", "cd3", "-n", "5")
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 5
+    assert all(len(r["nums"]) == 3 and r["split"] == "cd3" for r in rows)
+
+
+def test_solve_then_verify_roundtrip(capsys) -> None:
+    code, out, _ = run(capsys, "tasks", "solve", "countdown", "--problem", "4 9 3 -> 24")
+    assert code == 0
+    code, out, _ = run(capsys, "tasks", "verify", "countdown", "--problem", "24:[4, 9, 3]", "--answer", out)
+    assert code == 0 and "correct" in out
+
+
+def test_verify_wrong_answer_exits_1_with_reason(capsys) -> None:
+    code, out, _ = run(
+        capsys, "tasks", "verify", "countdown", "--problem", "24:[4, 9, 3]", "--answer", "9*3-4"
+    )
+    assert code == 1
+    assert "wrong" in out
+
+
+def test_solve_unsolvable_exits_1(capsys) -> None:
+    code, _, err = run(capsys, "tasks", "solve", "countdown", "--problem", "50:[1, 1, 1]")
+    assert code == 1 and "no solution" in err
+
+
+def test_console_script_runs_in_a_subprocess() -> None:
+    # The installed entry point, not just the function: what a user types.
+    proc = subprocess.run(
+        [sys.executable, "-m", "reasonbench", "tasks", "generate", "countdown", "--split", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "unknown countdown split" in proc.stderr

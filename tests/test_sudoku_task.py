@@ -1,0 +1,97 @@
+"""SudokuTask: the contract the runner relies on (splits, problems, prompt, verify, reference, extraction)."""
+
+from __future__ import annotations
+
+import pytest
+
+from reasonbench.errors import UserError
+from reasonbench.tasks.base import Problem
+from reasonbench.tasks.sudoku.task import SudokuTask
+
+TASK = SudokuTask()
+
+
+def test_task_is_named_sudoku_and_offers_the_three_sizes() -> None:
+    assert TASK.name == "sudoku"
+    assert {"sudoku4", "sudoku6", "sudoku9"} <= set(TASK.splits())
+
+
+@pytest.mark.parametrize(("split", "size"), [("sudoku4", 4), ("sudoku6", 6), ("sudoku9", 9)])
+def test_generate_returns_indexed_problems_of_the_split(split: str, size: int) -> None:
+    problems = TASK.generate(split, 3)
+    assert [p.index for p in problems] == [0, 1, 2]
+    assert all(p.task == "sudoku" and p.split == split and p.data["size"] == size for p in problems)
+    assert all(len(p.data["puzzle"]) == size * size for p in problems)
+
+
+def test_generate_is_reproducible_and_a_seed_overrides_the_split_seed() -> None:
+    assert TASK.generate("sudoku6", 4) == TASK.generate("sudoku6", 4)
+    assert TASK.generate("sudoku6", 4, seed=1) == TASK.generate("sudoku6", 4, seed=1)
+    assert TASK.generate("sudoku6", 4, seed=1) != TASK.generate("sudoku6", 4)
+
+
+def test_problems_survive_a_json_round_trip() -> None:
+    problem = TASK.generate("sudoku4", 1)[0]
+    assert Problem.from_json(problem.to_json()) == problem
+    assert Problem.from_json(problem.to_json()).data == problem.data
+
+
+def test_unknown_split_is_a_user_error() -> None:
+    with pytest.raises(UserError, match="sudoku5"):
+        TASK.generate("sudoku5", 1)
+
+
+@pytest.mark.parametrize("split", ["sudoku4", "sudoku6", "sudoku9"])
+def test_reference_answer_verifies(split: str) -> None:
+    for problem in TASK.generate(split, 3):
+        answer = TASK.reference_answer(problem)
+        assert answer is not None
+        assert TASK.verify(problem, answer).correct
+
+
+def test_reference_answer_is_none_for_an_unsolvable_puzzle() -> None:
+    problem = Problem("sudoku", "custom", 0, {"size": 4, "puzzle": "1200000300000004"})
+    assert TASK.reference_answer(problem) is None
+
+
+def test_prompt_shows_the_grid_rows() -> None:
+    problem = TASK.generate("sudoku4", 1)[0]
+    puzzle = problem.data["puzzle"]
+    assert TASK.prompt(problem) == "Puzzle:\n" + "".join(puzzle[r * 4 : r * 4 + 4] + "\n" for r in range(4))
+
+
+@pytest.mark.parametrize("style", ["dfs", "direct", "spawn"])
+def test_the_answer_extracted_from_each_reference_trace_verifies(style: str) -> None:
+    for problem in TASK.generate("sudoku6_guess", 3):
+        answer = TASK.extract_answer(TASK.trace(problem, style))
+        assert answer is not None
+        assert TASK.verify(problem, answer).correct
+
+
+def test_unknown_trace_style_is_a_user_error() -> None:
+    with pytest.raises(UserError, match="style"):
+        TASK.trace(TASK.generate("sudoku4", 1)[0], "bfs")
+
+
+def test_extract_answer_reads_the_size_from_the_block() -> None:
+    text = "(0, 0) = 1\nsolution:\n123456\n456123\n231564\n564231\n312645\n645312\n"
+    assert TASK.extract_answer(text) == "123456\n456123\n231564\n564231\n312645\n645312"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "no solution\n",
+        "(0, 0) = 1\nsolution:\n1234\n3412\n21",  # truncated block
+        "solution:\n12345\n",  # no such size
+        "solution:\n1234\n3412\n2143\n4321\nsolution:\n1234\n",  # the last word is incomplete
+        "solution:",
+    ],
+)
+def test_extract_answer_gives_none_without_a_complete_final_block(text: str) -> None:
+    assert TASK.extract_answer(text) is None
+
+
+def test_extract_answer_never_raises_on_non_text() -> None:
+    assert TASK.extract_answer(None) is None  # type: ignore[arg-type]
