@@ -84,7 +84,10 @@ class CountdownTask:
         target, nums = problem.data["target"], list(problem.data["nums"])
         rng = random.Random(seed)
         if kind == "sos":
-            return traces.sos_dfs(target, nums, rng)
+            # Like the Stream-of-Search data: the DFS ordered by a heuristic drawn per problem; no pruning
+            # threshold, so every trace ends at the goal.
+            heuristic = rng.choice([traces.sum_heuristic, traces.mult_heuristic])
+            return traces.sos_dfs(target, nums, rng, heuristic=heuristic)
         if kind == "sos-bfs":
             return traces.sos_bfs(target, nums, rng, beam_size=3)
         if kind == "sos+":

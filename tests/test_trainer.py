@@ -1,0 +1,100 @@
+"""The trainer: loss goes down, a killed run resumes to the same next loss, the export runs on vLLM."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from reasonbench.errors import UserError
+from reasonbench.train.recipe import Recipe, load_recipe
+from reasonbench.train.trainer import lr_at, train
+
+TINY = Recipe(
+    name="tiny",
+    task="countdown",
+    split="cd3",
+    trace="sos",
+    n_problems=60,
+    layers=1,
+    width=64,
+    seq_len=128,
+    batch_size=4,
+    steps=40,
+    lr=3e-3,
+    min_lr=3e-4,
+    warmup_steps=5,
+    checkpoint_every=10,
+    eval_every=0,
+)
+
+
+def _no_eval(model_dir, recipe):  # pragma: no cover - eval is off in these recipes
+    raise AssertionError("evaluation should be off")
+
+
+def test_a_few_steps_reduce_the_loss(tmp_path) -> None:
+    losses = []
+    train(TINY, tmp_path, on_step=lambda r: losses.append(r["loss"]), evaluate=_no_eval)
+    assert len(losses) == TINY.steps
+    first, last = sum(losses[:3]) / 3, sum(losses[-3:]) / 3
+    assert last < 0.7 * first, (first, last)
+    assert (tmp_path / "model" / "model.safetensors").exists()
+    assert (tmp_path / "model" / "tokenizer.json").exists()
+
+
+class _Kill(Exception):
+    pass
+
+
+def test_checkpoint_resumes_to_the_same_next_loss(tmp_path) -> None:
+    recipe = dataclasses.replace(TINY, steps=8, checkpoint_every=1)
+    straight = []
+    train(recipe, tmp_path / "a", on_step=lambda r: straight.append(r["loss"]), evaluate=_no_eval)
+
+    def kill_at_4(rec: dict) -> None:
+        if rec["step"] == 4:
+            raise _Kill
+
+    with pytest.raises(_Kill):
+        train(recipe, tmp_path / "b", on_step=kill_at_4, evaluate=_no_eval)
+    resumed = []
+    train(recipe, tmp_path / "b", on_step=lambda r: resumed.append((r["step"], r["loss"])), evaluate=_no_eval)
+    assert [s for s, _ in resumed] == [5, 6, 7, 8]
+    assert [loss for _, loss in resumed] == straight[4:]
+    log = [json.loads(line) for line in (tmp_path / "b" / "train_log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == [1, 2, 3, 4, 5, 6, 7, 8]
+
+
+def test_schedule_warms_up_then_decays_to_min_lr() -> None:
+    r = dataclasses.replace(TINY, steps=100, warmup_steps=10, lr=1e-3, min_lr=1e-4)
+    assert lr_at(0, r) == pytest.approx(1e-4)
+    assert lr_at(9, r) == pytest.approx(1e-3)
+    assert lr_at(99, r) == pytest.approx(1e-4, rel=0.01)
+    assert lr_at(10, r) > lr_at(50, r) > lr_at(90, r)
+
+
+def test_shipped_recipe_loads_and_bad_ones_are_user_errors(tmp_path) -> None:
+    assert load_recipe("countdown-sos").trace == "sos"
+    with pytest.raises(UserError, match="no recipe"):
+        load_recipe("no-such-recipe")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("layers = 2\nwidht = 256\n")
+    with pytest.raises(UserError, match="unknown recipe keys"):
+        load_recipe(str(bad))
+    bad.write_text("width = 100\n")
+    with pytest.raises(UserError, match="multiple of 64"):
+        load_recipe(str(bad))
+
+
+@pytest.mark.slow
+def test_exported_model_is_evaluated_by_the_real_engine(tmp_path) -> None:
+    from reasonbench.train.trainer import evaluate_subprocess
+
+    recipe = dataclasses.replace(TINY, steps=2, eval_problems=4, eval_max_tokens=16)
+    train(recipe, tmp_path, evaluate=_no_eval)
+    result = evaluate_subprocess(tmp_path / "model", recipe)
+    assert "error" not in result, result
+    assert result["n"] == 4 and 0.0 <= result["accuracy"] <= 1.0
+    assert result["mean_decoded_tokens"] > 0
