@@ -39,8 +39,8 @@ test-fast: setup
 	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 lint: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench strategies
+	$(BIN)/ruff format --check src tests bench strategies
 
 bench: setup
 	$(BIN)/python bench/countdown_bench.py

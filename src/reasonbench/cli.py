@@ -215,6 +215,258 @@ def tasks_freeze(
         raise typer.Exit(1)
 
 
+BudgetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--budget",
+        "-b",
+        help="Budget: 4k (context window), tokens:20k, latency:5s, or a comma mix; repeatable.",
+    ),
+]
+
+
+def _default_model(task: str, strategies: list[str]) -> str:
+    from reasonbench.models import default_model
+
+    names = {default_model(task, s) for s in strategies}
+    if None in names or len(names) != 1:
+        raise UserError(
+            f"no shipped model fits task {task} with strategies {', '.join(strategies)}; pass --model"
+        )
+    return names.pop()
+
+
+def _engine_options(
+    backend: str,
+    max_model_len: int | None,
+    dtype: str,
+    tp: int,
+    dp: int,
+    gpu_mem: float | None,
+    base_url: str | None,
+    engine_arg: list[str] | None,
+) -> dict:
+    from reasonbench.engine import parse_engine_args
+
+    if backend == "openai":
+        opts: dict = {"base_url": base_url or "http://127.0.0.1:8000/v1"}
+        if max_model_len:
+            opts["max_model_len"] = max_model_len
+        return opts
+    opts = {"dtype": dtype, "tensor_parallel_size": tp, "data_parallel_size": dp}
+    if max_model_len:
+        opts["max_model_len"] = max_model_len
+    if gpu_mem is not None:
+        opts["gpu_memory_utilization"] = gpu_mem
+    extra = parse_engine_args(engine_arg or [])
+    if extra:
+        opts["engine_args"] = extra
+    return opts
+
+
+def _execute(config, out: Path) -> None:
+    """Open the engine, run with a progress bar, print the summary table."""
+    import asyncio
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from reasonbench.engine import open_engine
+    from reasonbench.runner import count_jobs, run_async
+
+    if config.backend == "vllm":
+        from reasonbench.engine.models import resolve_model
+
+        resolve_model(config.model)  # a bad --model is a one-line error before anything else happens
+    total, done = count_jobs(config, out)
+    if done:
+        err.print(f"resuming {out}: {done} of {total} rows already there")
+    if done >= total:
+        _summary(out)
+        return
+    err.print(f"opening {config.backend} engine on {config.model} ...")
+    engine = open_engine(config.backend, config.model, **config.engine_options)
+    stats = {"rows": 0, "correct": 0, "tokens": 0, "t0": 0.0}
+
+    async def main() -> None:
+        import time
+
+        if hasattr(engine, "warmup"):
+            await engine.warmup()
+        stats["t0"] = time.monotonic()
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[info]}"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=err) as progress:
+            bar = progress.add_task("solving", total=total, completed=done, info="")
+
+            def on_row(row: dict) -> None:
+                stats["rows"] += 1
+                stats["correct"] += row["correct"]
+                stats["tokens"] += row["decoded_tokens"]
+                rate = stats["tokens"] / max(1e-9, time.monotonic() - stats["t0"])
+                progress.update(
+                    bar, advance=1, info=f"acc {stats['correct'] / stats['rows']:.1%}  {rate:,.0f} tok/s"
+                )
+
+            await run_async(engine, config, out, on_row=on_row)
+        await engine.close()
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        err.print(f"interrupted: the rows written so far are kept in {out}; run again to resume")
+        raise typer.Exit(130) from None
+    _summary(out)
+
+
+def _summary(out: Path) -> None:
+    from reasonbench.results import read_rows
+
+    df = read_rows(out)
+    if df.empty:
+        err.print("no rows")
+        return
+    table = Table(title=f"{out}  ({df['task'].iloc[0]} / {df['split'].iloc[0]})")
+    for col in (
+        "strategy",
+        "budget",
+        "n",
+        "accuracy",
+        "tokens",
+        "max ctx",
+        "crit. path",
+        "latency s",
+        "threads",
+    ):
+        table.add_column(col, justify="left" if col in ("strategy", "budget") else "right")
+    for (label, budget), g in df.groupby(["config_label", "budget"], sort=True):
+        table.add_row(
+            label,
+            budget,
+            str(len(g)),
+            f"{g['correct'].mean():.1%}",
+            f"{g['tokens'].mean():,.0f}",
+            f"{g['max_context'].mean():,.0f}",
+            f"{g['critical_path'].mean():,.0f}",
+            f"{g['latency_s'].mean():.2f}",
+            f"{g['threads'].mean():.1f}",
+        )
+    Console(stderr=True, width=160).print(table)
+
+
+@app.command("run")
+def run_cmd(
+    strategy: Annotated[
+        list[str],
+        typer.Option(
+            "--strategy", help="cot, sc, bon, backtrack, apr, a plugin, or file.py:Name; repeatable."
+        ),
+    ],
+    task: Annotated[str, typer.Option(help="Task name.")] = "countdown",
+    split: Annotated[str, typer.Option(help="Split (frozen val set when there is one).")] = "cd3",
+    budget: BudgetOpt = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-P", help="Strategy parameter key=value; repeatable.")
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Model directory, shipped model name or hub id "
+            "(default: the shipped model for the task and strategy)."
+        ),
+    ] = None,
+    n_problems: Annotated[
+        int, typer.Option("--n-problems", "-n", min=1, help="Problems from the split.")
+    ] = 100,
+    seed: Annotated[list[int] | None, typer.Option(help="Seed(s); repeatable.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results directory (default: results/<task>-<split>-<strategy>).")
+    ] = None,
+    backend: Annotated[str, typer.Option(help="vllm (in-process) or openai (a running server).")] = "vllm",
+    base_url: Annotated[str | None, typer.Option(help="Server URL for --backend openai.")] = None,
+    profile: Annotated[
+        str, typer.Option(help="Prompt profile: trace (our trace models) or instruct.")
+    ] = "trace",
+    concurrency: Annotated[int, typer.Option(min=1, help="Problems in flight at once.")] = 64,
+    latency_mode: Annotated[
+        bool, typer.Option("--latency-mode", help="One problem at a time (for latency budgets).")
+    ] = False,
+    max_model_len: Annotated[int | None, typer.Option(help="Engine context window.")] = None,
+    dtype: Annotated[str, typer.Option(help="Engine dtype.")] = "bfloat16",
+    tensor_parallel_size: Annotated[int, typer.Option(min=1, help="vLLM tensor parallelism.")] = 1,
+    data_parallel_size: Annotated[int, typer.Option(min=1, help="vLLM data parallelism.")] = 1,
+    gpu_memory_utilization: Annotated[float | None, typer.Option(help="vLLM GPU memory fraction.")] = None,
+    engine_arg: Annotated[
+        list[str] | None, typer.Option(help="Any vLLM EngineArgs key=value; repeatable.")
+    ] = None,
+) -> None:
+    """Run strategies on a split under budgets; rows stream to Parquet and a re-run resumes."""
+    from reasonbench.budget import Budget
+    from reasonbench.engine.base import parse_engine_args
+    from reasonbench.runner import RunConfig
+    from reasonbench.sweep import strategy_configs
+    from reasonbench.tasks import get_task
+
+    t = get_task(task)
+    if split not in t.splits():
+        raise UserError(f"unknown {task} split {split!r}; choose from: {', '.join(t.splits())}")
+    knobs = parse_engine_args(param or [])
+    configs = [c for name in strategy for c in strategy_configs(name, knobs)]
+    model = model or _default_model(task, strategy)
+    config = RunConfig(
+        task=task,
+        split=split,
+        strategies=tuple(configs),
+        budgets=tuple(Budget.parse(b) for b in (budget or ["4k"])),
+        n_problems=n_problems,
+        seeds=tuple(seed or [0]),
+        model=model,
+        backend=backend,
+        profile=profile,
+        engine_options=_engine_options(
+            backend,
+            max_model_len,
+            dtype,
+            tensor_parallel_size,
+            data_parallel_size,
+            gpu_memory_utilization,
+            base_url,
+            engine_arg,
+        ),
+        concurrency=1 if latency_mode else concurrency,
+    )
+    out = out or Path("results") / f"{task}-{split}-{'-'.join(strategy)}"
+    _execute(config, out)
+
+
+@app.command("sweep")
+def sweep_cmd(
+    preset: Annotated[Path, typer.Option(help="A TOML preset (see strategies/*.toml).")],
+    model: Annotated[str | None, typer.Option(help="Override the preset's model.")] = None,
+    n_problems: Annotated[
+        int | None, typer.Option("--n-problems", "-n", min=1, help="Override the preset's problem count.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results directory (default: results/<preset name>).")
+    ] = None,
+) -> None:
+    """Run a preset sweep (strategies x configurations x budgets) in one engine."""
+    import dataclasses
+
+    from reasonbench.sweep import load_preset
+
+    config = load_preset(preset, model=model, n_problems=n_problems)
+    if not config.model:
+        config = dataclasses.replace(
+            config, model=_default_model(config.task, [s.name for s in config.strategies])
+        )
+    _execute(config, out or Path("results") / preset.stem)
+
+
 @app.command("train")
 def train_cmd(
     recipe: Annotated[

@@ -29,6 +29,12 @@ CPU_ENV = {"VLLM_ENABLE_V1_MULTIPROCESSING": "0", "VLLM_CPU_KVCACHE_SPACE": "1"}
 _WAKE_TURNS = 4
 
 
+def _on_cpu() -> bool:
+    from vllm.platforms import current_platform
+
+    return current_platform.is_cpu()
+
+
 def _default_env() -> None:
     for key, value in CPU_ENV.items():
         os.environ.setdefault(key, value)
@@ -71,9 +77,12 @@ class VLLMEngine:
         }
         if max_model_len is not None:
             kwargs["max_model_len"] = max_model_len
-            # Prompts of one step are never split across steps: chunked prefill with per-request seeds
-            # crashes the CPU sampler ("CPU Generator does not use offset").
-            kwargs["max_num_batched_tokens"] = max(8192, max_model_len)
+        if _on_cpu():
+            # A prompt split across steps (chunked prefill) with a per-request seed crashes the CPU sampler
+            # ("CPU Generator does not use offset"): schedule whole prompts only, and room for long ones.
+            window = max_model_len or model_info(path).max_model_len
+            kwargs["enable_chunked_prefill"] = False
+            kwargs["max_num_batched_tokens"] = max(16384, window)
         if gpu_memory_utilization is not None:
             kwargs["gpu_memory_utilization"] = gpu_memory_utilization
         kwargs.update(engine_args or {})
@@ -185,7 +194,15 @@ class VLLMEngine:
 
     async def _drive(self) -> None:
         while self._waiters:
-            outputs = self._engine.step()
+            try:
+                outputs = self._engine.step()
+            except Exception as exc:
+                # The engine is broken: every caller learns it, none waits forever.
+                waiters, self._waiters = self._waiters, {}
+                for fut in waiters.values():
+                    if not fut.done():
+                        fut.set_exception(RuntimeError(f"vLLM engine step failed: {exc}"))
+                break
             finished = False
             for out in outputs:
                 if out.finished:

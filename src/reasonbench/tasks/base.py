@@ -100,3 +100,39 @@ class Task(Protocol):
     def trace(self, problem: Problem, kind: str, seed: int = 0) -> str:
         """A search trace of ``kind`` for ``problem`` (prompt included), seeded."""
         ...
+
+
+@dataclass(frozen=True)
+class ChildRequest:
+    """One requested child: its index in the block, its start text (``None``: cannot start), a task handle."""
+
+    index: int
+    prompt: str | None
+    handle: Any = None
+
+
+class SpawnProtocol(Protocol):
+    """A task's spawn/join grammar."""
+
+    spawn_close: str
+    """The line that ends a spawn block; decoding stops on it."""
+
+    def parent_prompt(self, problem: Problem) -> str:
+        """The root thread's prompt."""
+        ...
+
+    def spawn_requests(self, context: str) -> list[ChildRequest] | str:
+        """The children requested by the last spawn block of ``context``, or why the block is malformed."""
+        ...
+
+    def outcome(self, request: ChildRequest, final_text: str | None) -> Any:
+        """A child's outcome from its final text (prompt included); ``None`` text means it failed."""
+        ...
+
+    def solved(self, outcome: Any) -> bool:
+        """Whether a child outcome reports a solution."""
+        ...
+
+    def join(self, context: str, outcomes: list[Any]) -> str:
+        """The parent's context with its last spawn block replaced by the join block."""
+        ...

@@ -83,6 +83,13 @@ def evaluate_subprocess(model_dir: Path, recipe: Recipe) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _truncate_log(path: Path, step: int) -> None:
+    """Drop log records past the checkpoint: a killed run may have logged steps it never saved."""
+    if path.exists():
+        keep = [ln for ln in path.read_text().splitlines() if ln and json.loads(ln)["step"] <= step]
+        path.write_text("".join(ln + "\n" for ln in keep))
+
+
 def train(
     recipe: Recipe,
     out: Path,
@@ -118,6 +125,7 @@ def train(
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
         start, tokens_seen, elapsed = ckpt["step"], ckpt["tokens_seen"], ckpt["elapsed"]
+        _truncate_log(out / LOG, start)
     amp = torch.autocast(device_type=device, dtype=torch.bfloat16)
     record: dict = {"step": start, "params": count_params(model), "stream_tokens": len(stream)}
     log = (out / LOG).open("a")

@@ -77,6 +77,12 @@ class CountdownTask:
         steps = solve(problem.data["nums"], problem.data["target"], DEFAULT_RULES)
         return None if steps is None else "\n".join(steps)
 
+    def spawn_protocol(self):
+        """The APR spawn/join grammar for this task (see ``spawn.py``)."""
+        from reasonbench.tasks.countdown.spawn import CountdownSpawn
+
+        return CountdownSpawn()
+
     def trace_kinds(self) -> list[str]:
         return ["sos", "sos-bfs", "sos+", "apr", "direct"]
 

@@ -1,26 +1,65 @@
-"""The strict Countdown verifier: parse the answer, never evaluate it, and say why it is wrong.
+"""The strict Countdown verifier: parse the answer (never evaluate it as code) and say why it is wrong.
 
-Accepted forms (after light clean-up: ``<answer>`` tags, Unicode ``×`` ``÷`` ``−`` ``–``, surrounding prose):
+An answer is model output, i.e. hostile text. It is read by a small tokenizer and a recursive-descent parser
+(no ``eval``, no ``ast``), every size is bounded (see the ``MAX_*`` constants), and :func:`verify_answer`
+never raises: a malformed answer is a wrong answer with a reason.
 
-1. **One expression** over integers with ``+ - * /`` and parentheses, optionally ``= value``:
-   ``(9-3)*4``, ``4 * (9 - 3) = 24``, ``The answer is (9-3)*4.`` Usual precedence, left-associative.
-2. **A step list**, one step per line, ``a op b = c`` (prose around a step is ignored:
-   ``Step 1: 9 - 3 = 6.``). Operands are given numbers or earlier results, each consumed once.
-3. **A search trace's summary path**: when the text holds ``Exploring Operation: <step>, Resulting Numbers:``
-   lines, the steps are read from those lines only (``Current State`` and ``Generated Node`` lines repeat
-   equations and are ignored).
+Clean-up before reading
+-----------------------
+* The content of ``<answer>...</answer>`` is read when such tags exist (several tags with different
+  contents are ambiguous and rejected).
+* ``×`` ``∗`` ``·`` ``⋅`` and LaTeX ``\\times`` ``\\cdot`` read as ``*``; ``÷`` ``∕`` and ``\\div`` as ``/``;
+  ``−`` (U+2212) ``–`` ``—`` as ``-``. ``$`` signs and Markdown bold (``**Answer:**``) are dropped; a ``**``
+  *between two operands* (``4**2``) is kept, so it is rejected as an exponent.
+* Only ASCII digits are numbers (``int()`` would also accept ``٣``; here it is just prose).
 
-Every operation is checked with :func:`reasonbench.tasks.countdown.rules.apply` under a :class:`Rules`
-(default: APR's): exact division only, no negative intermediate results, bounded magnitudes. The numbers used
-form a multiset compared with the given one (as integers, never strings): a number used more often than
-given, or not given at all (digit concatenation such as ``93`` from ``9`` and ``3`` is just that), is
-wrong. With ``Rules.use_all`` every given number must be used exactly once; with ``use_all=False`` at most
-once. The final value must equal the target, and a stated result (``= 24`` or a step's ``= c``) must equal
-the computed one.
+Accepted forms
+--------------
+1. **One expression** over non-negative integers with ``+ - * /`` and parentheses, usual precedence,
+   left-associative, optionally followed by ``= n``: ``(9-3)*4``, ``4 * (9 - 3)=24``,
+   ``Answer: (9-3)*4.``, ``The answer is (9-3)*4.`` Prose around it is ignored when it holds exactly one
+   arithmetic run (a line segment of digits, operators, parentheses and ``=``); runs that hold an operator
+   win over bare numbers (``I used 4, 9 and 3: (9-3)*4``), identical duplicates count once, anything else
+   is ambiguous. A stated ``= n`` must equal the computed value (and so the target).
+2. **A step list** (chosen when two or more lines contain ``=``): every line with ``=`` must hold exactly one
+   step ``a op b = c`` (prose around it is fine: ``Step 1: 9 - 3 = 6.``, ``1. 9-3=6``, ``- 9-3=6``; more
+   arithmetic next to it is not); lines without ``=`` are ignored. Operands and results may carry a sign
+   (``3-9=-6`` then ``-6*4=-24``), which only matters when negative numbers are allowed.
+3. **A search trace's summary path** (chosen when the text holds ``Exploring Operation:``): the steps are
+   read from the ``Exploring Operation: <step>, Resulting Numbers: [...]`` lines only, every such line must
+   be well formed, and ``Current State`` / ``Generated Node`` lines (which repeat equations) are ignored.
 
-Rejected outright: exponents (``**``, ``^``), decimals and fractions that are not exact steps, unary minus,
-two numbers with no operator between them, several competing expressions, and absurd sizes (see the
-``MAX_*`` bounds). :func:`verify_answer` never raises; a malformed answer is a wrong answer with a reason.
+Checks, in order of evaluation (left to right; the first failure is the reason)
+--------------------------------------------------------------------------------
+* Each number is taken from a multiset of integers (never strings): the given numbers plus, in a step list,
+  the earlier results. A number not given and not an earlier result is *unknown* (so digit concatenation
+  such as ``93`` from ``9`` and ``3`` is an unknown number); one available fewer times than used is used
+  *more often than given*.
+* Each binary operation is a step checked by :func:`reasonbench.tasks.countdown.rules.apply`: the operation
+  must be in ``Rules.ops``, division must be exact and not by zero, results below zero need
+  ``Rules.allow_negative``, and magnitudes above ``Rules.max_value`` are rejected.
+* A step's stated result must equal its exact value.
+* ``Rules.use_all=True`` (default): every given number is used exactly once and a step list leaves no
+  unused result behind. ``use_all=False``: each number at most once.
+* The final value (the value of the expression, the last step's result) must equal the target.
+
+Rejected as malformed: exponents (``**``, ``^``), unary minus or plus (``-4+28``, ``(-3+9)*4``), decimal
+points (``1.5``), numbers with a leading zero (``09``), two operands with no operator between them
+(``9 3``, ``(9-3)4``), unbalanced parentheses, more than one ``=``, a right-hand side that is not a single
+number, and answers beyond the ``MAX_*`` bounds. A fraction such as ``1/2`` is simply a division and
+fails as inexact.
+
+Normal form (for majority voting)
+---------------------------------
+``normalized`` is set whenever the answer parsed, right or wrong. It renders the computation as an
+expression whose ``+`` and ``*`` chains are flattened and their operands sorted, so ``(9-3)*4``,
+``4*(9-3) = 24`` and the step list ``9-3=6 / 4*6=24`` all give ``(9-3)*4``. Anything that can make an
+answer wrong but is not visible in that expression is kept in the form as well: a stated result that the
+arithmetic does not confirm is shown as ``[9-3=7]``, and step results never used later are appended after
+``" ; "``. So two answers with the same normal form get the same verdict (up to the magnitude bound, which
+re-association can change), and a vote can never pick a wrong answer as the representative of a right one.
+When a value is both a given number and an earlier result, a step list is read as using the latest earlier
+result; this only affects the normal form, never the verdict.
 """
 
 from __future__ import annotations
@@ -29,38 +68,57 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from reasonbench.tasks.base import Verdict
 from reasonbench.tasks.countdown.rules import DEFAULT_RULES, Rules, apply
 
 MAX_ANSWER_CHARS = 4_000
-"""Longer answers are not read (a Countdown answer is a few dozen characters)."""
+"""Longer answers are rejected unread (a Countdown answer is a few dozen characters)."""
 MAX_NUMBER_DIGITS = 12
+"""Longer numbers are rejected before ``int()`` (``Rules.max_value`` is 10**12 by default)."""
 MAX_TOKENS = 256
+"""Tokens of one expression; a six-number expression needs about 25."""
 MAX_DEPTH = 32
-"""Parenthesis nesting bound: keeps the recursive-descent parser's stack small."""
+"""Parenthesis nesting; keeps the recursive-descent parser far from Python's recursion limit."""
 MAX_STEPS = 64
+"""Steps of a step list, and binary operations of an expression (each one is a step)."""
 
-_UNICODE = str.maketrans({"×": "*", "÷": "/", "−": "-", "–": "-", "—": "-", "⋅": "*", "·": "*"})
+_TRACE_MARK = "Exploring Operation:"
+
+_REPLACEMENTS = (("\\times", "*"), ("\\cdot", "*"), ("\\div", "/"), ("$", " "))
+_UNICODE = str.maketrans(
+    {"×": "*", "∗": "*", "·": "*", "⋅": "*", "÷": "/", "∕": "/", "−": "-", "–": "-", "—": "-"}
+)
 _ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
-_TRACE_STEP = re.compile(r"Exploring Operation: ([^,\n]{1,80}), Resulting Numbers:")
-_STEP = re.compile(r"(?<![\d.])(\d{1,13})\s*([+\-*/])\s*(\d{1,13})\s*=\s*(\d{1,13})(?![\d.]\d)")
-# A run of arithmetic characters inside prose; `^` and `.` are kept so that they can be rejected by name.
-_ARITH_RUN = re.compile(r"[\d\s+\-*/()=^.]*\d[\d\s+\-*/()=^.]*")
-_TOKEN = re.compile(r"\s*(?:(\d+)|(\*\*|[-+*/()^=]))")
+_HSPACE = re.compile(r"[^\S\n]")
+_BOLD = re.compile(r"(?<!\*)\*\*(?!\*)")
+_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[0-9])")  # "GPT-4": a hyphen, not a minus
+_DECIMAL = re.compile(r"[0-9]\.[0-9]")
+_RUN = re.compile(r"[0-9 +\-*/()=^]+")
+_TOKEN = re.compile(r" *(?:([0-9]+)|(\*\*|[-+*/()=^]))")
+# The look-behind lets a match start only at the first digit of a number (linear time on digit runs).
+_STEP = re.compile(r"(?<![0-9])(-?[0-9]+) *([-+*/]) *(-?[0-9]+) *= *(-?[0-9]+)")
+_STEP_FULL = re.compile(r" *(-?[0-9]+) *([-+*/]) *(-?[0-9]+) *= *(-?[0-9]+) *")
+_TRACE_STEP = re.compile(re.escape(_TRACE_MARK) + r"([^,\n]*), Resulting Numbers:")
+_BULLETS = frozenset("-*+•")
 
 
 class AnswerError(ValueError):
-    """The answer text cannot be read; the message is the reason a verdict reports."""
+    """The answer cannot be read or is wrong; the message is the reason a verdict reports."""
 
 
 @dataclass(frozen=True)
 class Num:
+    """A number leaf of an expression."""
+
     value: int
 
 
 @dataclass(frozen=True)
 class BinOp:
+    """A binary operation ``left op right`` (``op`` is one of ``+ - * /``)."""
+
     op: str
     left: Expr
     right: Expr
@@ -71,7 +129,7 @@ Expr = Num | BinOp
 
 @dataclass(frozen=True)
 class Step:
-    """One line ``left op right = result`` of a step list."""
+    """One step ``left op right = result`` of a step list (``result`` is the stated one)."""
 
     left: int
     op: str
@@ -79,68 +137,164 @@ class Step:
     result: int
 
 
-# -- reading -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Claim:
+    """Normal-form node only: a computation whose stated result the arithmetic does not confirm."""
+
+    expr: Expr | _Claim
+    stated: int
 
 
-def _clean(text: str) -> str:
+_Node = Num | BinOp | _Claim
+
+
+# -- clean-up ------------------------------------------------------------------------------------------------
+
+
+def _prepare(text: str) -> str:
+    """Bound the size, pick the ``<answer>`` content, and map operator spellings to ASCII."""
     if len(text) > MAX_ANSWER_CHARS:
         raise AnswerError(f"answer longer than {MAX_ANSWER_CHARS} characters (absurd size)")
-    tags = _ANSWER_TAG.findall(text)
-    if tags:
-        text = tags[-1]
-    return text.translate(_UNICODE)
+    tagged = _ANSWER_TAG.findall(text)
+    if tagged:
+        contents = {t.strip() for t in tagged} - {""}
+        if len(contents) > 1:
+            raise AnswerError(f"several different <answer> tags ({len(contents)}): ambiguous")
+        if not contents:
+            raise AnswerError("empty <answer> tag")
+        text = contents.pop()
+    for old, new in _REPLACEMENTS:
+        text = text.replace(old, new)
+    text = _HSPACE.sub(" ", text.translate(_UNICODE))
+    text = _HYPHEN.sub(" ", text)
+    return _BOLD.sub(lambda m: _bold_or_power(text, m.start(), m.end()), text)
+
+
+def _bold_or_power(text: str, start: int, end: int) -> str:
+    """``**`` between two operands is an exponent (kept, to be rejected by name); elsewhere it is Markdown."""
+    i = start - 1
+    while i >= 0 and text[i] == " ":
+        i -= 1
+    j = end
+    while j < len(text) and text[j] == " ":
+        j += 1
+    between = i >= 0 and j < len(text) and text[i] in "0123456789)" and text[j] in "0123456789("
+    return "**" if between else " "
 
 
 def _int(digits: str) -> int:
-    if len(digits) > MAX_NUMBER_DIGITS:
+    sign, body = ("-", digits[1:]) if digits.startswith("-") else ("", digits)
+    if len(body) > MAX_NUMBER_DIGITS:
         raise AnswerError(f"number with more than {MAX_NUMBER_DIGITS} digits (absurd size)")
-    return int(digits)
+    if len(body) > 1 and body[0] == "0":
+        raise AnswerError(f"number {digits} has a leading zero")
+    return int(sign + body)
 
 
-def parse_steps(text: str) -> list[Step]:
-    """Steps from a step list or a trace summary path; raises :class:`AnswerError` when there are none."""
-    text = _clean(text)
-    if "Exploring Operation:" in text:
-        lines = _TRACE_STEP.findall(text)
-    else:  # prose lines without '=' ("So the answer is 24.") are not steps
-        lines = [ln for ln in text.splitlines() if "=" in ln]
-    steps = []
-    for line in lines:
-        found = _STEP.findall(line)
-        if len(found) != 1 or "**" in line or "^" in line:
-            raise AnswerError(f"not one step 'a op b = c' per line: {line.strip()[:60]!r}")
-        a, op, b, c = found[0]
-        steps.append(Step(_int(a), op, _int(b), _int(c)))
-        if len(steps) > MAX_STEPS:
-            raise AnswerError(f"more than {MAX_STEPS} steps (absurd size)")
+# -- step lists ----------------------------------------------------------------------------------------------
+
+
+def _is_step_list(text: str) -> bool:
+    # One line with '=' is read as an expression: a one-step answer '9-3=6' means the same either way.
+    return _TRACE_MARK in text or sum(1 for line in text.splitlines() if "=" in line) >= 2
+
+
+def _step_from_line(line: str) -> Step:
+    shown = repr(line.strip()[:60])
+    if "**" in line or "^" in line:
+        raise AnswerError(f"exponent (** or ^) is not an allowed operation: {shown}")
+    if _DECIMAL.search(line):
+        raise AnswerError(f"decimal numbers are not allowed: {shown}")
+    found = list(_STEP.finditer(line))
+    if not found:
+        raise AnswerError(f"line {shown} is not a step of the form 'a op b = c'")
+    if len(found) > 1:
+        raise AnswerError(f"line {shown} holds several steps; write one step per line")
+    m = found[0]
+    before, after = line[: m.start()].strip(), line[m.end() :].strip()
+    # Prose around a step is fine; arithmetic next to it means the step is not what the line computes.
+    if before and before not in _BULLETS and before[-1] in "0123456789(+-*/=^":
+        raise AnswerError(f"line {shown} has extra arithmetic before its step")
+    if after and after[0] in "0123456789(+-*/=^":
+        raise AnswerError(f"line {shown} has extra arithmetic after its step")
+    return Step(_int(m.group(1)), m.group(2), _int(m.group(3)), _int(m.group(4)))
+
+
+def _trace_step(line: str) -> Step:
+    shown = repr(line.strip()[:60])
+    m = _TRACE_STEP.search(line)
+    if m is None:
+        raise AnswerError(f"malformed trace line {shown}")
+    body = m.group(1)
+    if "**" in body or "^" in body:
+        raise AnswerError(f"exponent (** or ^) is not an allowed operation: {shown}")
+    step = _STEP_FULL.fullmatch(body)
+    if step is None:
+        raise AnswerError(f"trace line {shown} does not explore one step 'a op b = c'")
+    return Step(_int(step.group(1)), step.group(2), _int(step.group(3)), _int(step.group(4)))
+
+
+def _steps(text: str) -> list[Step]:
+    if _TRACE_MARK in text:
+        lines, read = [ln for ln in text.splitlines() if _TRACE_MARK in ln], _trace_step
+    else:
+        lines, read = [ln for ln in text.splitlines() if "=" in ln], _step_from_line
+    if len(lines) > MAX_STEPS:
+        raise AnswerError(f"more than {MAX_STEPS} steps (absurd size)")
+    steps = [read(line) for line in lines]
     if not steps:
         raise AnswerError("no steps found")
     return steps
 
 
-def _tokens(text: str) -> list[str]:
-    if "**" in text or "^" in text:
-        raise AnswerError("exponent (** or ^) is not an allowed operation")
-    if re.search(r"\d\s*[.,]\s*\d", text):
+def parse_steps(text: str) -> list[Step]:
+    """The steps of a step list, or of a search trace's summary path (``Exploring Operation:`` lines).
+
+    Raises :class:`AnswerError` when a line with ``=`` (or an ``Exploring Operation`` line) is not exactly
+    one step, when there are no steps, or beyond the size bounds. Only syntax is checked here.
+    """
+    return _steps(_prepare(text))
+
+
+# -- expressions ---------------------------------------------------------------------------------------------
+
+
+def _candidate_run(text: str) -> str:
+    """The one arithmetic run in ``text``; prose around it is ignored, several different runs are not."""
+    if _DECIMAL.search(text):
         raise AnswerError("decimal numbers are not allowed")
+    runs = [r.strip() for line in text.splitlines() for r in _RUN.findall(line)]
+    runs = [r for r in runs if any(c.isdigit() for c in r)]
+    if not runs:
+        raise AnswerError("no arithmetic expression found")
+    with_ops = [r for r in runs if any(c in "+-*/^" for c in r)]
+    candidates = {"".join(r.split()): r for r in (with_ops or runs)}
+    if len(candidates) > 1:
+        raise AnswerError(f"several candidate expressions ({len(candidates)}): ambiguous")
+    return next(iter(candidates.values()))
+
+
+def _tokens(run: str) -> list[str]:
     out: list[str] = []
     pos = 0
-    text = text.rstrip(" .,")
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None:
-            if text[pos:].strip() == "":
-                break
-            raise AnswerError(f"unexpected character {text[pos:].strip()[0]!r}")
+    while pos < len(run):
+        m = _TOKEN.match(run, pos)
+        if m is None:  # only trailing spaces can be left: the run holds nothing else
+            break
         out.append(m.group(1) or m.group(2))
         pos = m.end()
         if len(out) > MAX_TOKENS:
             raise AnswerError(f"more than {MAX_TOKENS} tokens (absurd size)")
+    if "**" in out or "^" in out:
+        raise AnswerError("exponent (** or ^) is not an allowed operation")
+    if sum(t in ("+", "-", "*", "/") for t in out) > MAX_STEPS:
+        raise AnswerError(f"more than {MAX_STEPS} operations (absurd size)")
     return out
 
 
 class _Parser:
-    """expr := term (('+'|'-') term)* ; term := atom (('*'|'/') atom)* ; atom := NUMBER | '(' expr ')'"""
+    """claim := expr ['=' ['-'] NUMBER] ; expr := term (('+'|'-') term)* ;
+    term := atom (('*'|'/') atom)* ; atom := NUMBER | '(' expr ')'"""
 
     def __init__(self, tokens: list[str]) -> None:
         self.tokens = tokens
@@ -153,6 +307,25 @@ class _Parser:
         tok = self.tokens[self.pos]
         self.pos += 1
         return tok
+
+    def claim(self) -> tuple[Expr, int | None]:
+        tree = self.expr(0)
+        stated = None
+        if self.peek() == "=":
+            self.take()
+            sign = self.take() if self.peek() == "-" else ""
+            tok = self.peek()
+            if tok is None or not tok.isdigit():
+                raise AnswerError("the right-hand side of '=' must be a single number")
+            stated = _int(sign + self.take())
+        tok = self.peek()
+        if tok == "=":
+            raise AnswerError("more than one '='")
+        if tok == ")":
+            raise AnswerError("unbalanced parentheses: ')' without '('")
+        if tok is not None:
+            raise AnswerError(f"unexpected {tok!r} after the expression")
+        return tree, stated
 
     def expr(self, depth: int) -> Expr:
         node = self.term(depth)
@@ -168,173 +341,208 @@ class _Parser:
             node = BinOp(op, node, self.atom(depth))
         nxt = self.peek()
         if nxt is not None and (nxt.isdigit() or nxt == "("):
-            raise AnswerError("two operands with no operator between them (digit concatenation)")
+            # '9 3' or '(9-3)4': implicit multiplication and digit concatenation are both refused.
+            raise AnswerError("two operands with no operator between them (digit concatenation?)")
         return node
 
     def atom(self, depth: int) -> Expr:
-        if depth > MAX_DEPTH:
-            raise AnswerError(f"parentheses nested deeper than {MAX_DEPTH} (absurd size)")
         tok = self.peek()
         if tok is None:
             raise AnswerError("expression ends too early")
         if tok == "(":
+            if depth >= MAX_DEPTH:
+                raise AnswerError(f"parentheses nested deeper than {MAX_DEPTH} (absurd size)")
             self.take()
             node = self.expr(depth + 1)
             if self.peek() != ")":
-                raise AnswerError("unbalanced parentheses")
+                raise AnswerError("unbalanced parentheses: '(' without ')'")
             self.take()
             return node
-        if tok == "-" or tok == "+":
-            raise AnswerError("unary minus/plus is not allowed")
+        if tok in ("-", "+"):
+            raise AnswerError(f"unary {'minus' if tok == '-' else 'plus'} is not allowed")
         if tok.isdigit():
-            self.take()
-            return Num(_int(tok))
-        raise AnswerError(f"unexpected {tok!r}")
+            return Num(_int(self.take()))
+        raise AnswerError(f"unexpected {tok!r} where a number or '(' belongs")
 
 
-def parse_expression(text: str) -> tuple[Expr, int | None]:
-    """An expression and its stated value (``... = 24``), from text that holds exactly one expression."""
-    text = _clean(text)
-    runs = [r.strip() for r in _ARITH_RUN.findall(text) if re.search(r"[-+*/^()]", r)]
-    if not runs:
-        raise AnswerError("no arithmetic expression found")
-    if len(runs) > 1:
-        raise AnswerError(f"several expressions found ({len(runs)}); which one is the answer is ambiguous")
-    lhs, eq, rhs = runs[0].partition("=")
-    if "=" in rhs:
-        raise AnswerError("more than one '=' in the expression")
-    parser = _Parser(_tokens(lhs))
-    tree = parser.expr(0)
-    if parser.peek() is not None:
-        tok = parser.peek()
-        raise AnswerError(
-            "unbalanced parentheses" if tok == ")" else f"unexpected {tok!r} after the expression"
-        )
-    stated = None
-    if eq:
-        rhs_tokens = _tokens(rhs)
-        if len(rhs_tokens) != 1 or not rhs_tokens[0].isdigit():
-            raise AnswerError("the right-hand side of '=' must be a single number")
-        stated = _int(rhs_tokens[0])
-    return tree, stated
+def _claim(text: str) -> tuple[Expr, int | None]:
+    return _Parser(_tokens(_candidate_run(text))).claim()
+
+
+def parse_claim(text: str) -> tuple[Expr, int | None]:
+    """The one expression in ``text`` and its stated value (``... = 24``), or ``None`` when none is stated.
+
+    Raises :class:`AnswerError` on malformed or ambiguous text. Only syntax is checked here.
+    """
+    return _claim(_prepare(text))
+
+
+def parse_expression(text: str) -> Expr:
+    """The one expression in ``text`` (prose, tags and a trailing ``= n`` allowed; see :func:`parse_claim`).
+
+    Raises :class:`AnswerError` on malformed or ambiguous text. Only syntax is checked here.
+    """
+    return parse_claim(text)[0]
+
+
+# -- normal form ---------------------------------------------------------------------------------------------
+
+
+def _render(node: _Node, top: bool = False) -> str:
+    if isinstance(node, Num):
+        return str(node.value)
+    if isinstance(node, _Claim):
+        return f"[{_render(node.expr, top=True)}={node.stated}]"
+    if node.op in ("+", "*"):
+        parts: list[str] = []
+        stack: list[_Node] = [node]
+        while stack:  # flatten the chain of this operator (iteratively: chains can be long)
+            n = stack.pop()
+            if isinstance(n, BinOp) and n.op == node.op:
+                stack += [n.left, n.right]
+            else:
+                parts.append(_render(n))
+        body = node.op.join(sorted(parts))
+    else:
+        body = f"{_render(node.left)}{node.op}{_render(node.right)}"
+    return body if top else f"({body})"
+
+
+def canonical(expr: Expr) -> str:
+    """The normal form of an expression: ``+``/``*`` chains flattened and sorted, ``(9-3)*4``."""
+    return _render(expr, top=True)
+
+
+def _claimed(tree: _Node, stated: int | None, value: int | None) -> _Node:
+    return tree if stated is None or stated == value else _Claim(tree, stated)
+
+
+def _steps_normal_form(steps: list[Step], rules: Rules) -> str:
+    """The computation of a step list as one normal form; dangling results and unconfirmed claims show."""
+    results: dict[int, list[_Node]] = {}
+    roots: list[_Node] = []
+    for s in steps:
+        operands: list[Expr] = []
+        for n in (s.left, s.right):
+            earlier = results.get(n)
+            if earlier:
+                tree = earlier.pop()
+                roots.remove(tree)
+                operands.append(cast(Expr, tree))  # a _Claim inside a BinOp is only ever rendered
+            else:
+                operands.append(Num(n))
+        node = _claimed(BinOp(s.op, *operands), s.result, apply(s.left, s.op, s.right, rules))
+        results.setdefault(s.result, []).append(node)
+        roots.append(node)
+    final, dangling = roots[-1], sorted(_render(r, top=True) for r in roots[:-1])
+    return " ; ".join([_render(final, top=True), *dangling])
 
 
 # -- checking ------------------------------------------------------------------------------------------------
 
 
 def _why_not(a: int, op: str, b: int, rules: Rules) -> str:
+    """The reason :func:`apply` refused ``a op b``."""
     if op not in rules.ops:
-        return f"operation {op!r} is not allowed"
+        return f"operation {op!r} is not allowed by the rules"
     if op == "/":
         return "division by zero" if b == 0 else f"inexact division {a}/{b}"
     if op == "-" and a - b < 0 and not rules.allow_negative:
-        return f"negative result {a}-{b}={a - b}"
-    return f"result of {a}{op}{b} exceeds {rules.max_value} (absurd size)"
+        return f"negative result {a}-{b}={a - b} is not allowed"
+    return f"result of {a}{op}{b} exceeds the magnitude bound {rules.max_value}"
 
 
-def _take(pool: Counter[int], given: Counter[int], n: int) -> None:
+def _take(pool: Counter[int], given: Counter[int], n: int, rules: Rules) -> None:
+    if n < 0 and not rules.allow_negative:
+        raise AnswerError(f"negative number {n} is not allowed")
     if pool[n] > 0:
         pool[n] -= 1
-        return
-    if n in given:
+    elif n in given:
         raise AnswerError(f"number {n} used more often than given")
-    raise AnswerError(f"unknown number {n}: not given and not an earlier result")
+    else:
+        raise AnswerError(f"unknown number {n}: not given and not an earlier result")
 
 
-def _canonical(tree: Expr) -> str:
-    """Normal form: +/* chains flattened and their operands sorted, so one answer written differently
-    votes as one."""
-    if isinstance(tree, Num):
-        return str(tree.value)
-    if tree.op in "+*":
-        parts: list[str] = []
-
-        def flatten(node: Expr) -> None:
-            if isinstance(node, BinOp) and node.op == tree.op:
-                flatten(node.left)
-                flatten(node.right)
-            else:
-                parts.append(_canonical(node))
-
-        flatten(tree)
-        return "(" + tree.op.join(sorted(parts)) + ")"
-    return f"({_canonical(tree.left)}{tree.op}{_canonical(tree.right)})"
+def _step(a: int, op: str, b: int, rules: Rules) -> int:
+    value = apply(a, op, b, rules)
+    if value is None:
+        raise AnswerError(_why_not(a, op, b, rules))
+    return value
 
 
 def _evaluate(tree: Expr, given: Counter[int], pool: Counter[int], rules: Rules) -> int:
     if isinstance(tree, Num):
-        _take(pool, given, tree.value)
+        _take(pool, given, tree.value, rules)
         return tree.value
     a = _evaluate(tree.left, given, pool, rules)
     b = _evaluate(tree.right, given, pool, rules)
-    value = apply(a, tree.op, b, rules)
-    if value is None:
-        raise AnswerError(_why_not(a, tree.op, b, rules))
-    return value
-
-
-def _check_steps(steps: list[Step], given: Counter[int], rules: Rules) -> tuple[int, Expr]:
-    pool: Counter[int] = Counter(given)
-    trees: dict[int, list[Expr]] = {n: [Num(n)] * c for n, c in given.items()}
-    value = 0
-    tree: Expr = Num(0)
-    for s in steps:
-        _take(pool, given, s.left)
-        _take(pool, given, s.right)
-        value_or_none = apply(s.left, s.op, s.right, rules)
-        if value_or_none is None:
-            raise AnswerError(_why_not(s.left, s.op, s.right, rules))
-        value = value_or_none
-        if value != s.result:
-            raise AnswerError(f"step {s.left}{s.op}{s.right}={s.result} is wrong: it makes {value}")
-        tree = BinOp(s.op, trees[s.left].pop(0), trees[s.right].pop(0))
-        trees.setdefault(value, []).append(tree)
-        pool[value] += 1
-    # What is left besides the final value was never used: given numbers or dangling results.
-    pool[value] -= 1
-    _check_usage(pool, rules)
-    return value, tree
+    return _step(a, tree.op, b, rules)
 
 
 def _check_usage(pool: Counter[int], rules: Rules) -> None:
-    if not rules.use_all:
-        return
-    unused = [n for n, c in pool.items() for _ in range(c) if c > 0]
-    if unused:
-        raise AnswerError(f"not every number is used: {sorted(unused)} left over")
+    if rules.use_all:
+        left = sorted(pool.elements())
+        if left:
+            raise AnswerError(f"not every number is used: {left} left over")
+
+
+def _check_steps(steps: list[Step], given: Counter[int], rules: Rules) -> int:
+    pool = Counter(given)
+    value = 0
+    for s in steps:
+        _take(pool, given, s.left, rules)
+        _take(pool, given, s.right, rules)
+        value = _step(s.left, s.op, s.right, rules)
+        if value != s.result:
+            raise AnswerError(
+                f"step {s.left}{s.op}{s.right}={s.result}: stated result {s.result} does not match the "
+                f"computed value {value}"
+            )
+        pool[value] += 1
+    pool[value] -= 1  # the final result is the answer; anything else left was never used
+    _check_usage(pool, rules)
+    return value
+
+
+def _check_expression(tree: Expr, stated: int | None, given: Counter[int], rules: Rules) -> int:
+    pool = Counter(given)
+    value = _evaluate(tree, given, pool, rules)
+    if stated is not None and stated != value:
+        raise AnswerError(f"stated result {stated} does not match the computed value {value}")
+    _check_usage(pool, rules)
+    return value
+
+
+def _unchecked_value(tree: Expr, rules: Rules) -> int | None:
+    """The value of ``tree`` under ``rules`` ignoring number usage, or ``None`` if a step is refused."""
+    if isinstance(tree, Num):
+        return tree.value
+    a, b = _unchecked_value(tree.left, rules), _unchecked_value(tree.right, rules)
+    return None if a is None or b is None else apply(a, tree.op, b, rules)
 
 
 def verify_answer(nums: Sequence[int], target: int, answer: str, rules: Rules = DEFAULT_RULES) -> Verdict:
-    """Judge ``answer`` for the instance (``nums``, ``target``) under ``rules``; never raises."""
+    """Strictly judge ``answer`` for the instance ``nums`` -> ``target`` under ``rules``; never raises.
+
+    The accepted forms, the checks and the normal form are described in the module docstring. The verdict's
+    ``reason`` is ``"ok"`` or the first problem found; ``normalized`` is set whenever the answer parsed.
+    """
     if not isinstance(answer, str) or not answer.strip():
         return Verdict(False, "empty answer")
     given = Counter(int(n) for n in nums)
-    tree: Expr | None = None
+    normalized: str | None = None
     try:
-        text = _clean(answer)
-        stepwise = "Exploring Operation:" in text or _looks_like_steps(text)
-        if stepwise:
-            value, tree = _check_steps(parse_steps(text), given, rules)
-            stated = None
+        text = _prepare(answer)
+        if _is_step_list(text):
+            steps = _steps(text)
+            normalized = _steps_normal_form(steps, rules)
+            value = _check_steps(steps, given, rules)
         else:
-            tree, stated = parse_expression(text)
-            pool: Counter[int] = Counter(given)
-            value = _evaluate(tree, given, pool, rules)
-            _check_usage(pool, rules)
+            tree, stated = _claim(text)
+            normalized = _render(_claimed(tree, stated, _unchecked_value(tree, rules)), top=True)
+            value = _check_expression(tree, stated, given, rules)
+        if value != target:
+            raise AnswerError(f"result {value} is not the target {target}")
     except AnswerError as exc:
-        # A parsed but wrong expression still has a normal form, so wrong answers can be counted in votes.
-        return Verdict(False, str(exc), None if tree is None else _canonical(tree))
-    except RecursionError:  # pragma: no cover - MAX_DEPTH keeps the parser far from the limit
-        return Verdict(False, "expression too deep (absurd size)")
-    normalized = _canonical(tree)
-    if stated is not None and stated != value:
-        return Verdict(False, f"stated result {stated} does not match the computed value {value}", normalized)
-    if value != target:
-        return Verdict(False, f"result {value} is not the target {target}", normalized)
+        return Verdict(False, str(exc), normalized)
     return Verdict(True, "ok", normalized)
-
-
-def _looks_like_steps(text: str) -> bool:
-    """Two or more lines with ``=`` make a step list; a single line is read as an expression (a one-step
-    answer ``9-3=6`` means the same either way)."""
-    return sum(1 for ln in text.splitlines() if "=" in ln) >= 2

@@ -1,0 +1,181 @@
+"""The meter: every engine call of one problem goes through it, so usage is counted from the engine's own
+token ids and the budget is enforced while generating, not after.
+
+Before a call it sizes ``max_tokens`` from what is left: the thread's context window (the budget's
+``context`` and the model's own window), the problem's token budget (minus tokens reserved by calls still
+in flight, so concurrent threads can never overspend together), and the wall-clock deadline, which aborts
+the request in the engine when it passes. After the call it charges what the engine reports.
+
+Threads form a tree (APR's children are threads whose parent waits for them). The critical path is the
+longest chain of dependent decodes: a thread's own decoded tokens plus, at every join, the longest of its
+children's critical paths; it does not depend on the hardware.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from reasonbench.budget import Budget
+from reasonbench.engine.base import Engine
+from reasonbench.engine.types import GenRequest, GenResult
+
+Limit = Literal["window", "tokens", "latency"]
+
+
+class BudgetExhausted(Exception):
+    """No generation is possible any more for this thread: ``limit`` says which budget ran out."""
+
+    def __init__(self, limit: Limit) -> None:
+        super().__init__(f"{limit} budget exhausted")
+        self.limit: Limit = limit
+
+
+@dataclass
+class Thread:
+    """One chain of decodes (a sample, a parent, a child)."""
+
+    id: int
+    parent: Thread | None = None
+    critical_path: int = 0
+    """Decoded tokens on this thread's longest dependent chain so far (children included after a join)."""
+    context: int = 0
+    """The thread's latest context size (prompt + generated) in tokens."""
+    cut_by: Limit | None = None
+    """Set when the thread's last call was cut short by a budget rather than by the request itself."""
+
+
+@dataclass
+class Usage:
+    """What one problem spent."""
+
+    decoded_tokens: int = 0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    max_context: int = 0
+    critical_path: int = 0
+    flops: float = 0.0
+    threads: int = 0
+    engine_calls: int = 0
+    latency_s: float = 0.0
+
+    @property
+    def tokens(self) -> int:
+        """The token budget's measure: decoded plus uncached prompt tokens."""
+        return self.decoded_tokens + self.prompt_tokens - self.cached_tokens
+
+
+@dataclass
+class Meter:
+    """Counts and limits the engine calls of one problem."""
+
+    engine: Engine
+    budget: Budget = field(default_factory=Budget)
+    clock: object = time.monotonic
+    usage: Usage = field(default_factory=Usage)
+
+    def __post_init__(self) -> None:
+        self._ids = itertools.count()
+        self._reserved = 0
+        self._start = self.clock()  # type: ignore[operator]
+        self._roots: list[Thread] = []
+
+    # -- threads ---------------------------------------------------------------------------------------------
+
+    def thread(self, parent: Thread | None = None) -> Thread:
+        """A new thread (a root when ``parent`` is None)."""
+        t = Thread(id=next(self._ids), parent=parent)
+        self.usage.threads += 1
+        if parent is None:
+            self._roots.append(t)
+        return t
+
+    def join(self, parent: Thread, children: list[Thread]) -> None:
+        """The parent waited for ``children``: its critical path grows by the longest of theirs."""
+        if children:
+            parent.critical_path += max(c.critical_path for c in children)
+        self._update_critical_path()
+
+    def _update_critical_path(self) -> None:
+        self.usage.critical_path = max((t.critical_path for t in self._roots), default=0)
+
+    # -- budget ----------------------------------------------------------------------------------------------
+
+    @property
+    def window(self) -> int:
+        """The context window a thread may fill: the budget's and the model's, whichever is smaller."""
+        model = self.engine.model.max_model_len
+        return min(model, self.budget.context) if self.budget.context else model
+
+    def elapsed(self) -> float:
+        return self.clock() - self._start  # type: ignore[operator]
+
+    def tokens_left(self) -> int | None:
+        if self.budget.tokens is None:
+            return None
+        return self.budget.tokens - self.usage.tokens - self._reserved
+
+    async def generate(self, thread: Thread, request: GenRequest) -> GenResult:
+        """Run ``request`` for ``thread`` within the budget; raises :class:`BudgetExhausted` when it cannot
+        run at all. A call cut short by a budget sets ``thread.cut_by``."""
+        if request.prompt_ids is not None:
+            prompt_tokens = len(request.prompt_ids)
+        else:
+            prompt_tokens = self.engine.count_tokens(request.prompt or "")
+        want = request.max_tokens
+        room = self.window - prompt_tokens
+        if room < 1:
+            thread.cut_by = "window"
+            raise BudgetExhausted("window")
+        limit: Limit | None = "window" if room < want else None
+        per_sample = min(want, room)
+        left = self.tokens_left()
+        if left is not None:
+            # The prompt is charged in full until the engine says how much of it was cached.
+            affordable = (left - prompt_tokens) // request.n
+            if affordable < 1:
+                thread.cut_by = "tokens"
+                raise BudgetExhausted("tokens")
+            if affordable < per_sample:
+                per_sample, limit = affordable, "tokens"
+        timeout = None
+        if self.budget.latency is not None:
+            timeout = self.budget.latency - self.elapsed()
+            if timeout <= 0:
+                thread.cut_by = "latency"
+                raise BudgetExhausted("latency")
+        reservation = prompt_tokens + per_sample * request.n
+        self._reserved += reservation
+        try:
+            call = self.engine.generate(replace(request, max_tokens=per_sample))
+            result = await (asyncio.wait_for(call, timeout) if timeout is not None else call)
+        except TimeoutError:
+            thread.cut_by = "latency"
+            raise BudgetExhausted("latency") from None
+        finally:
+            self._reserved -= reservation
+        self._charge(thread, result, prompt_tokens)
+        cut = result.samples and any(s.finish_reason == "length" for s in result.samples)
+        thread.cut_by = limit if cut and limit is not None else None
+        return result
+
+    def _charge(self, thread: Thread, result: GenResult, prompt_tokens: int) -> None:
+        u = self.usage
+        u.engine_calls += 1
+        u.prompt_tokens += result.prompt_tokens or prompt_tokens
+        u.cached_tokens += result.cached_tokens
+        u.decoded_tokens += result.decoded_tokens
+        u.flops += result.flops
+        longest = max((len(s.token_ids) for s in result.samples), default=0)
+        thread.critical_path += longest
+        thread.context = (result.prompt_tokens or prompt_tokens) + longest
+        u.max_context = max(u.max_context, thread.context)
+        self._update_critical_path()
+
+    def finish(self) -> Usage:
+        """Stop the clock; the usage of the whole problem."""
+        self.usage.latency_s = self.elapsed()
+        return self.usage

@@ -1,0 +1,232 @@
+"""The runner: problems x strategy configurations x budgets x seeds on one shared engine, streamed to
+Parquet as they finish.
+
+Many problems are in flight at once (``concurrency``) so the engine's batches stay full; a latency run
+(``concurrency=1``) solves one problem at a time so that each problem's wall-clock is its own. Every
+problem gets its own :class:`~reasonbench.meter.Meter`; the row records what it spent and why it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reasonbench.budget import Budget
+from reasonbench.engine.base import Engine
+from reasonbench.meter import Meter
+from reasonbench.profiles import get_profile
+from reasonbench.results import ResultWriter, done_keys, environment, row_key
+from reasonbench.strategies import Attempt, Context
+from reasonbench.strategies.base import config_id, config_label, resolve
+from reasonbench.tasks import get_task
+from reasonbench.tasks.base import Problem
+
+TRACE_CHARS = 32_000
+"""Traces longer than this are stored cut (head and tail), to keep result files small."""
+
+
+@dataclass(frozen=True)
+class StrategyConfig:
+    """One strategy with its parameters."""
+
+    name: str
+    params: Any
+
+    @property
+    def id(self) -> str:
+        return config_id(self.name, self.params)
+
+    @property
+    def label(self) -> str:
+        return config_label(self.name, self.params)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines a run's rows (the config hash covers all but the output location)."""
+
+    task: str
+    split: str
+    strategies: tuple[StrategyConfig, ...]
+    budgets: tuple[Budget, ...]
+    n_problems: int
+    seeds: tuple[int, ...] = (0,)
+    model: str = ""
+    backend: str = "vllm"
+    profile: str = "trace"
+    engine_options: dict[str, Any] = field(default_factory=dict)
+    concurrency: int = 64
+
+    def config_hash(self) -> str:
+        blob = {
+            "task": self.task,
+            "split": self.split,
+            "n_problems": self.n_problems,
+            "seeds": list(self.seeds),
+            "model": self.model,
+            "backend": self.backend,
+            "profile": self.profile,
+            "strategies": sorted(s.id for s in self.strategies),
+            "budgets": sorted(b.label for b in self.budgets),
+            "engine_options": {k: str(v) for k, v in sorted(self.engine_options.items())},
+        }
+        return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _cut(text: str) -> str:
+    if len(text) <= TRACE_CHARS:
+        return text
+    half = TRACE_CHARS // 2
+    return text[:half] + f"\n...[{len(text) - TRACE_CHARS} characters cut]...\n" + text[-half:]
+
+
+def make_row(
+    config: RunConfig,
+    problem: Problem,
+    sc: StrategyConfig,
+    budget: Budget,
+    seed: int,
+    attempt: Attempt,
+    usage,
+    verdict,
+    model_name: str,
+) -> dict[str, Any]:
+    """One result row (DESIGN.md section 6)."""
+    return {
+        "task": problem.task,
+        "split": problem.split,
+        "problem_id": problem.id,
+        "problem_index": problem.index,
+        "strategy": sc.name,
+        "config_id": sc.id,
+        "config_label": sc.label,
+        "params": json.dumps(dataclasses.asdict(sc.params), sort_keys=True),
+        "budget": budget.label,
+        "budget_context": budget.context,
+        "budget_tokens": budget.tokens,
+        "budget_latency_s": budget.latency,
+        "seed": seed,
+        "correct": bool(verdict.correct),
+        "answer": attempt.answer,
+        "reason": verdict.reason,
+        "finish": attempt.finish,
+        "decoded_tokens": usage.decoded_tokens,
+        "prompt_tokens": usage.prompt_tokens,
+        "cached_tokens": usage.cached_tokens,
+        "tokens": usage.tokens,
+        "max_context": usage.max_context,
+        "critical_path": usage.critical_path,
+        "flops": usage.flops,
+        "threads": usage.threads,
+        "engine_calls": usage.engine_calls,
+        "latency_s": usage.latency_s,
+        "candidates": json.dumps([dataclasses.asdict(c) for c in attempt.candidates]),
+        "info": json.dumps(attempt.info, default=str),
+        "trace": _cut(attempt.trace),
+        "model": model_name,
+        "backend": config.backend,
+    }
+
+
+async def solve_one(
+    engine: Engine, config: RunConfig, problem: Problem, sc: StrategyConfig, budget: Budget, seed: int
+) -> dict[str, Any]:
+    """Run one strategy configuration on one problem under one budget; a crash becomes an ``error`` row."""
+    from reasonbench.tasks.base import Verdict
+
+    task = get_task(config.task)
+    meter = Meter(engine, budget)
+    ctx = Context(task, get_profile(config.profile), meter, seed=seed)
+    spec = resolve(sc.name)
+    try:
+        attempt = await spec.run(problem, sc.params, ctx)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # a strategy bug must cost one row, not the run
+        attempt = Attempt(None, "error", info={"exception": f"{type(exc).__name__}: {exc}"[:500]})
+    usage = meter.finish()
+    verdict = (
+        task.verify(problem, attempt.answer) if attempt.answer is not None else Verdict(False, "no answer")
+    )
+    return make_row(config, problem, sc, budget, seed, attempt, usage, verdict, engine.model.name)
+
+
+async def run_async(
+    engine: Engine,
+    config: RunConfig,
+    out: Path,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
+    problems: list[Problem] | None = None,
+    flush_rows: int = 32,
+) -> int:
+    """Run every job not yet in ``out``; returns the number of rows written now.
+
+    Rows are flushed to a new part file every ``flush_rows`` rows (and every few seconds): a ``kill -9``
+    loses at most that many rows, which a re-run then redoes.
+    """
+    from reasonbench.frozen import load_problems
+
+    manifest = {
+        "config_hash": config.config_hash(),
+        "task": config.task,
+        "split": config.split,
+        "model": config.model,
+        "model_name": engine.model.name,
+        "backend": config.backend,
+        "profile": config.profile,
+        "n_problems": config.n_problems,
+        "seeds": list(config.seeds),
+        "strategies": [
+            {"name": s.name, "id": s.id, "label": s.label, "params": dataclasses.asdict(s.params)}
+            for s in config.strategies
+        ],
+        "budgets": [b.label for b in config.budgets],
+        "engine": {k: str(v) for k, v in config.engine_options.items()},
+        "concurrency": config.concurrency,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **environment(),
+    }
+    writer = ResultWriter(out, manifest, flush_rows=flush_rows)
+    done = done_keys(out)
+    problems = (
+        problems if problems is not None else load_problems(config.task, config.split, config.n_problems)
+    )
+    jobs = [
+        (p, sc, b, s)
+        for s in config.seeds
+        for b in config.budgets
+        for sc in config.strategies
+        for p in problems
+    ]
+    jobs = [j for j in jobs if (j[0].id, j[1].id, j[2].label, j[3]) not in done]
+    slots = asyncio.Semaphore(config.concurrency)
+    written = 0
+
+    async def job(p: Problem, sc: StrategyConfig, b: Budget, s: int) -> None:
+        nonlocal written
+        async with slots:
+            row = await solve_one(engine, config, p, sc, b, s)
+        assert row_key(row) not in done
+        writer.add(row)
+        written += 1
+        if on_row is not None:
+            on_row(row)
+
+    try:
+        await asyncio.gather(*(job(*j) for j in jobs))
+    finally:
+        writer.flush()
+    return written
+
+
+def count_jobs(config: RunConfig, out: Path) -> tuple[int, int]:
+    """(jobs in the run, jobs already done in ``out``)."""
+    total = config.n_problems * len(config.strategies) * len(config.budgets) * len(config.seeds)
+    return total, len(done_keys(out)) if out.exists() else 0

@@ -1,0 +1,157 @@
+"""APR spawn/join (Pan et al. 2025, "Learning Adaptive Parallel Reasoning with Language Models").
+
+The parent decodes until it writes a spawn block (``spawn()``); the runtime parses the requested
+sub-searches, runs the children concurrently, each from only its own start state (one engine, batched), and
+when all have finished (``join()``) replaces the spawn block in the parent's context with their outcomes;
+the parent then resumes. Repeat until the parent stops.
+
+Beyond the reference runtime: children may spawn too (up to ``max_depth`` levels), spawns are capped per
+block and per problem, each child has its own token allowance, and a child that fails, runs out of budget
+or emits garbage (a malformed spawn block, a node that does not exist) is joined as "no solution" and
+recorded. A malformed spawn block in the root ends the attempt as a wrong answer, never a crash.
+
+The task supplies the grammar through a :class:`SpawnProtocol` (``task.spawn_protocol()``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from reasonbench.engine.types import GenRequest, Sample
+from reasonbench.meter import BudgetExhausted, Thread
+from reasonbench.strategies.base import Attempt, Context, finish_of, strategy
+from reasonbench.tasks.base import ChildRequest, Problem, SpawnProtocol
+
+SUB_CALL_BUDGET_PREFIX = "Sub Call Budget: {k} "
+
+
+@dataclass(frozen=True)
+class APRParams:
+    max_tokens: int = 4096
+    """The root thread's decode allowance (all its segments together)."""
+    child_max_tokens: int = 2048
+    """Each child's decode allowance (the per-child token budget)."""
+    max_children: int = 8
+    """Children run per spawn block; the rest are joined as "no solution" (recorded as capped)."""
+    max_total_children: int = 64
+    """Children run per problem."""
+    max_depth: int = 1
+    """Levels of children: 1 = the reference runtime (children may not spawn)."""
+    sub_call_budget: int | None = None
+    """Prefix the root prompt with ``Sub Call Budget: {k} `` (for models trained with it)."""
+    temperature: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("max_tokens", "child_max_tokens", "max_children", "max_total_children", "max_depth"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+
+
+class BadSpawn(Exception):
+    """A thread wrote a spawn block the runtime cannot serve."""
+
+
+@dataclass
+class _Run:
+    """Book-keeping of one problem's spawn tree."""
+
+    params: APRParams
+    ctx: Context
+    proto: SpawnProtocol
+    children: int = 0
+    spawns: int = 0
+    capped: int = 0
+    deepest: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    async def decode(
+        self, prompt: str, thread: Thread, allowance: int, depth: int
+    ) -> tuple[str, Sample | None]:
+        """Decode ``thread`` from ``prompt``, serving its spawn blocks, until it stops; its final context."""
+        context, last = prompt, None
+        while allowance > 0:
+            request = GenRequest(
+                prompt=context,
+                max_tokens=allowance,
+                temperature=self.params.temperature,
+                stop=(self.proto.spawn_close,),
+                seed=self.ctx.seed if self.params.temperature > 0 else None,
+            )
+            result = await self.ctx.meter.generate(thread, request)
+            if result.error or not result.samples:
+                raise BadSpawn(result.error or "engine returned no sample")
+            last = result.samples[0]
+            context += last.text
+            allowance -= len(last.token_ids)
+            if last.stop_str != self.proto.spawn_close:
+                break
+            context = await self.spawn_and_join(context, thread, depth)
+        return context, last
+
+    async def spawn_and_join(self, context: str, parent: Thread, depth: int) -> str:
+        """``spawn()``: run the requested children concurrently; ``join()``: fold their outcomes in."""
+        requests = self.proto.spawn_requests(context)
+        if isinstance(requests, str):
+            raise BadSpawn(requests)
+        if depth >= self.params.max_depth:
+            raise BadSpawn(f"spawn at depth {depth} exceeds max_depth {self.params.max_depth}")
+        self.spawns += 1
+        room = max(0, min(self.params.max_children, self.params.max_total_children - self.children))
+        run, capped = requests[:room], requests[room:]
+        self.children += len(run)
+        self.capped += len(capped)
+        self.deepest = max(self.deepest, depth + 1)
+        threads = [self.ctx.meter.thread(parent=parent) for _ in run]
+        outcomes = await asyncio.gather(
+            *(self.child(r, t, depth + 1) for r, t in zip(run, threads, strict=True))
+        )
+        outcomes += [self.proto.outcome(r, None) for r in capped]
+        self.ctx.meter.join(parent, threads)
+        return self.proto.join(context, outcomes)
+
+    async def child(self, request: ChildRequest, thread: Thread, depth: int) -> Any:
+        """One child to completion; any failure is joined as "no solution" and recorded."""
+        if request.prompt is None:
+            self.failures.append({"depth": depth, "index": request.index, "reason": "unknown start state"})
+            return self.proto.outcome(request, None)
+        try:
+            final, _ = await self.decode(request.prompt, thread, self.params.child_max_tokens, depth)
+        except BudgetExhausted as exc:
+            self.failures.append({"depth": depth, "index": request.index, "reason": f"{exc.limit} budget"})
+            return self.proto.outcome(request, None)
+        except BadSpawn as exc:
+            self.failures.append({"depth": depth, "index": request.index, "reason": f"bad spawn: {exc}"})
+            return self.proto.outcome(request, None)
+        return self.proto.outcome(request, final)
+
+
+@strategy("apr", params=APRParams)
+async def apr(problem: Problem, params: APRParams, ctx: Context) -> Attempt:
+    """Run the root thread with the spawn/join runtime and read its answer."""
+    proto: SpawnProtocol = ctx.task.spawn_protocol()  # type: ignore[attr-defined]
+    prefix = "" if params.sub_call_budget is None else SUB_CALL_BUDGET_PREFIX.format(k=params.sub_call_budget)
+    prompt = prefix + proto.parent_prompt(problem)
+    run = _Run(params, ctx, proto)
+    root = ctx.meter.thread()
+    try:
+        context, last = await run.decode(prompt, root, params.max_tokens, depth=0)
+    except BudgetExhausted:
+        return Attempt(None, finish_of(root, None, None), info=_info(run))
+    except BadSpawn as exc:
+        run.failures.append({"depth": 0, "index": 0, "reason": f"bad spawn: {exc}"})
+        return Attempt(None, "error", info=_info(run))
+    answer = ctx.task.extract_answer(context)
+    return Attempt(answer, finish_of(root, last, answer), trace=context, info=_info(run))
+
+
+def _info(run: _Run) -> dict[str, Any]:
+    return {
+        "spawns": run.spawns,
+        "children": run.children,
+        "capped": run.capped,
+        "depth": run.deepest,
+        "failed_children": len([f for f in run.failures if f["depth"] > 0]),
+        "failures": run.failures,
+    }

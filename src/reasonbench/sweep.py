@@ -1,0 +1,90 @@
+"""Sweep presets: several strategies x configurations x budgets in one engine, from a TOML file.
+
+    task = "countdown"
+    split = "cd3"
+    n_problems = 100
+    budgets = ["1k", "2k", "4k"]
+    [[strategy]]
+    name = "sc"
+    params = { n = [2, 4, 8], temperature = 1.0 }   # a list is a grid axis
+
+Every combination of list-valued parameters is one configuration; duplicates are rejected.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import tomllib
+
+from reasonbench.budget import Budget
+from reasonbench.errors import UserError
+from reasonbench.runner import RunConfig, StrategyConfig
+from reasonbench.strategies.base import resolve
+
+_TOP = {
+    "task",
+    "split",
+    "n_problems",
+    "budgets",
+    "seeds",
+    "model",
+    "backend",
+    "profile",
+    "concurrency",
+    "engine",
+    "strategy",
+}
+
+
+def strategy_configs(name: str, params: dict[str, Any]) -> list[StrategyConfig]:
+    """Expand list-valued parameters into a grid of configurations of strategy ``name``."""
+    spec = resolve(name)
+    axes = {k: (v if isinstance(v, list) else [v]) for k, v in params.items()}
+    out = []
+    for combo in itertools.product(*axes.values()) if axes else [()]:
+        knobs = dict(zip(axes, combo, strict=True))
+        try:
+            out.append(StrategyConfig(spec.name, spec.make_params(**knobs)))
+        except (TypeError, ValueError) as exc:
+            raise UserError(f"strategy {name}: {exc}") from exc
+    return out
+
+
+def load_preset(path: Path, **overrides: Any) -> RunConfig:
+    """The run a preset file describes (``overrides`` win over the file)."""
+    if not path.exists():
+        raise UserError(f"no preset file {path}")
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: {exc}") from exc
+    unknown = sorted(set(raw) - _TOP)
+    if unknown:
+        raise UserError(f"{path}: unknown keys {unknown}")
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    configs: list[StrategyConfig] = []
+    for entry in raw.get("strategy", []):
+        if "name" not in entry:
+            raise UserError(f"{path}: every [[strategy]] needs a name")
+        configs += strategy_configs(entry["name"], entry.get("params", {}))
+    if not configs:
+        raise UserError(f"{path}: no [[strategy]] entries")
+    ids = [c.id for c in configs]
+    if len(set(ids)) != len(ids):
+        raise UserError(f"{path}: the same strategy configuration appears twice")
+    return RunConfig(
+        task=raw.get("task", "countdown"),
+        split=raw.get("split", "cd3"),
+        strategies=tuple(configs),
+        budgets=tuple(Budget.parse(b) for b in raw.get("budgets", ["4k"])),
+        n_problems=int(raw.get("n_problems", 100)),
+        seeds=tuple(raw.get("seeds", [0])),
+        model=raw.get("model", ""),
+        backend=raw.get("backend", "vllm"),
+        profile=raw.get("profile", "trace"),
+        engine_options=dict(raw.get("engine", {})),
+        concurrency=int(raw.get("concurrency", 64)),
+    )

