@@ -46,6 +46,7 @@ bench: setup
 	$(BIN)/python bench/countdown_bench.py
 	$(BIN)/python bench/sudoku_bench.py
 	$(BIN)/python bench/engine_overhead.py
+	$(BIN)/python bench/apr_latency.py
 
 freeze: setup
 	$(BIN)/reasonbench tasks freeze

@@ -34,7 +34,7 @@ def reasonbench(*args: str) -> subprocess.CompletedProcess:
     "task,split,strategies",
     [
         ("countdown", "cd3", ["cot", "sc", "bon", "backtrack", "apr"]),
-        ("sudoku", "sudoku4", ["cot", "sc", "bon", "backtrack"]),
+        ("sudoku", "sudoku4", ["cot", "sc", "bon", "backtrack", "apr"]),
     ],
 )
 def test_every_strategy_runs_from_the_cli_on_the_real_engine(

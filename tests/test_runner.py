@@ -170,3 +170,9 @@ def test_out_of_tree_plugin_loads_from_a_file(tmp_path: Path) -> None:
     assert cfg.name == "retry"
     written = asyncio.run(run_async(FakeEngine(solving_script), config(n=2, strategies=(cfg,)), tmp_path))
     assert written == 4 and read_rows(tmp_path).correct.any()
+
+
+def test_shipped_presets_load() -> None:
+    for preset in (Path(__file__).resolve().parents[1] / "strategies").glob("*.toml"):
+        cfg = load_preset(preset)
+        assert cfg.strategies and cfg.budgets

@@ -238,3 +238,24 @@ def test_fuzz_hostile_outputs_never_crash_any_strategy(name: str, profile: str) 
             TASK.verify(PROBLEMS[k % len(PROBLEMS)], attempt.answer)  # must not raise either
         if budget is not None and budget.tokens is not None:
             assert usage.tokens <= budget.tokens
+
+
+def test_apr_on_sudoku_replays_the_spawn_writer_byte_for_byte() -> None:
+    from reasonbench.tasks.sudoku.trace_writers import spawn_traces
+
+    sudoku = get_task("sudoku")
+    replayed = 0
+    for p in sudoku.generate("sudoku6_guess", 12):
+        t = spawn_traces(p.data["puzzle"], p.data["size"])
+        if not t.children:
+            continue
+        texts = [t.prompt + t.pre_spawn, t.prompt + t.joined] + [c.prompt + c.trace for c in t.children]
+        spec = STRATEGIES.get("apr")
+        meter = Meter(FakeEngine(replay(texts)), Budget())
+        ctx = Context(sudoku, get_profile("trace"), meter)
+        attempt = asyncio.run(spec.run(p, spec.make_params(max_children=9), ctx))
+        assert attempt.trace == t.prompt + t.joined
+        assert sudoku.verify(p, attempt.answer).correct
+        assert attempt.info["children"] == len(t.children)
+        replayed += 1
+    assert replayed >= 3

@@ -130,7 +130,7 @@ class _Run:
 @strategy("apr", params=APRParams)
 async def apr(problem: Problem, params: APRParams, ctx: Context) -> Attempt:
     """Run the root thread with the spawn/join runtime and read its answer."""
-    proto: SpawnProtocol = ctx.task.spawn_protocol()  # type: ignore[attr-defined]
+    proto: SpawnProtocol = ctx.task.spawn_protocol(problem)  # type: ignore[attr-defined]
     prefix = "" if params.sub_call_budget is None else SUB_CALL_BUDGET_PREFIX.format(k=params.sub_call_budget)
     prompt = prefix + proto.parent_prompt(problem)
     run = _Run(params, ctx, proto)

@@ -77,7 +77,7 @@ class CountdownTask:
         steps = solve(problem.data["nums"], problem.data["target"], DEFAULT_RULES)
         return None if steps is None else "\n".join(steps)
 
-    def spawn_protocol(self):
+    def spawn_protocol(self, problem: Problem):
         """The APR spawn/join grammar for this task (see ``spawn.py``)."""
         from reasonbench.tasks.countdown.spawn import CountdownSpawn
 

@@ -75,6 +75,12 @@ class SudokuTask:
             raise UserError(f"a {size}x{size} sudoku uses digits 1..{size}")
         return Problem(task=self.name, split="custom", index=0, data={"size": size, "puzzle": puzzle})
 
+    def spawn_protocol(self, problem: Problem):
+        """The APR spawn/join grammar for ``problem`` (see ``spawn.py``)."""
+        from reasonbench.tasks.sudoku.spawn import SudokuSpawn
+
+        return SudokuSpawn(problem)
+
     def trace_kinds(self) -> list[str]:
         return list(TRACE_STYLES)
 

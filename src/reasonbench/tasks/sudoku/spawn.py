@@ -1,0 +1,69 @@
+"""Sudoku's spawn/join protocol for the APR runtime (the grammar of ``trace_writers.spawn_traces``).
+
+A parent stops at ``<End Calling Sub Searches>``; each child ``Place (r, c) = v`` starts from the parent's
+board at that point (the puzzle plus the parent's surviving placements) with ``v`` written into ``(r, c)``;
+a child is solved iff its trace ends in a ``solution:`` grid, and the join block carries the first solved
+child's surviving placements.
+"""
+
+from __future__ import annotations
+
+from reasonbench.tasks.base import ChildRequest, Problem
+from reasonbench.tasks.countdown.trace_parse import replace_spawn_with_join
+from reasonbench.tasks.sudoku.shape import with_value
+from reasonbench.tasks.sudoku.trace_grammar import CALL_CLOSE, ChildOutcome, format_prompt, join_block
+from reasonbench.tasks.sudoku.trace_parsers import (
+    parse_spawn_block,
+    parse_trace,
+    placement_lines,
+    replay_grid,
+)
+
+
+class SudokuSpawn:
+    """The APR spawn protocol for one Sudoku puzzle."""
+
+    spawn_close = CALL_CLOSE
+
+    def __init__(self, problem: Problem) -> None:
+        self.puzzle = str(problem.data["puzzle"])
+        self.size = int(problem.data["size"])
+        self.prompt = format_prompt(self.puzzle, self.size)
+
+    def parent_prompt(self, problem: Problem) -> str:
+        return self.prompt
+
+    def spawn_requests(self, context: str) -> list[ChildRequest] | str:
+        requests = parse_spawn_block(context, self.size)
+        if requests is None:
+            return "malformed calling block"
+        body = context[len(self.prompt) :] if context.startswith(self.prompt) else context
+        board = replay_grid(self.puzzle, self.size, parse_trace(body, self.size).events)
+        out = []
+        for r in requests:
+            i = r.cell[0] * self.size + r.cell[1]
+            # A child on a filled cell has nothing to explore: it cannot start.
+            prompt = (
+                None
+                if board[i] != "0"
+                else format_prompt(with_value(board, self.size, r.cell, r.value), self.size)
+            )
+            out.append(ChildRequest(index=r.index, prompt=prompt, handle=r))
+        return out
+
+    def outcome(self, request: ChildRequest, final_text: str | None) -> ChildOutcome:
+        r = request.handle
+        if final_text is None or request.prompt is None:
+            return ChildOutcome(r.index, r.cell, r.value, False)
+        parsed = parse_trace(final_text[len(request.prompt) :], self.size)
+        if parsed.answer is None:
+            return ChildOutcome(r.index, r.cell, r.value, False)
+        return ChildOutcome(r.index, r.cell, r.value, True, placement_lines(parsed.events))
+
+    def solved(self, outcome: ChildOutcome) -> bool:
+        return outcome.solved
+
+    def join(self, context: str, outcomes: list[ChildOutcome]) -> str:
+        requests = parse_spawn_block(context, self.size)
+        level = requests[0].level if requests else 1
+        return replace_spawn_with_join(context, join_block(outcomes, level))
