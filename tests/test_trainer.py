@@ -98,3 +98,19 @@ def test_exported_model_is_evaluated_by_the_real_engine(tmp_path) -> None:
     assert "error" not in result, result
     assert result["n"] == 4 and 0.0 <= result["accuracy"] <= 1.0
     assert result["mean_decoded_tokens"] > 0
+
+
+def test_every_training_window_starts_at_a_document() -> None:
+    import torch
+
+    from reasonbench.train.data import batch_at, document_starts, token_stream
+    from reasonbench.train.tokenizer import build_tokenizer
+
+    tok = build_tokenizer()
+    stream = token_stream(TINY, tok)
+    starts = document_starts(stream, tok.bos_token_id, TINY.seq_len)
+    for step in range(5):
+        batch = batch_at(stream, starts, step, 8, TINY.seq_len, seed=0)
+        assert batch.shape == (8, TINY.seq_len + 1)
+        assert (batch[:, 0] == tok.bos_token_id).all()
+    assert torch.equal(batch_at(stream, starts, 3, 8, 64, 0), batch_at(stream, starts, 3, 8, 64, 0))

@@ -1,7 +1,8 @@
 """Training data: our own trace writers over distinct problems, tokenized and laid end to end.
 
 Every problem's trace becomes ``<s> trace </s>``; the documents are concatenated into one token stream and
-training windows are cut from it at random offsets (nanoGPT style), so no padding is ever trained on.
+training windows are cut from it starting at random documents (so no padding is ever trained on, and no
+window starts in the middle of a trace).
 Problems are drawn with the recipe's ``data_seed`` and any problem of the frozen val split is dropped, so
 the evaluation numbers are on unseen puzzles.
 """
@@ -69,11 +70,22 @@ def token_stream(recipe: Recipe, tokenizer, cache_dir: Path | None = None) -> to
     return stream
 
 
-def batch_at(stream: torch.Tensor, step: int, batch_size: int, seq_len: int, seed: int) -> torch.Tensor:
+def document_starts(stream: torch.Tensor, bos_id: int, seq_len: int) -> torch.Tensor:
+    """Offsets of the ``<s>`` tokens that leave room for a whole window after them."""
+    starts = (stream == bos_id).nonzero().flatten()
+    return starts[starts < len(stream) - seq_len - 1]
+
+
+def batch_at(
+    stream: torch.Tensor, starts: torch.Tensor, step: int, batch_size: int, seq_len: int, seed: int
+) -> torch.Tensor:
     """The training batch of ``step``: ``batch_size`` windows of ``seq_len + 1`` tokens.
 
-    Offsets depend only on (seed, step), so a resumed run sees exactly the batches it would have seen.
+    Every window starts at a document's ``<s>``: a window that began mid-trace would ask the model to
+    continue a search whose target and numbers it cannot see, which teaches it to invent them instead of
+    copying them from the prompt. Offsets depend only on (seed, step), so a resumed run sees exactly the
+    batches it would have seen.
     """
     gen = torch.Generator().manual_seed(seed * 1_000_003 + step)
-    starts = torch.randint(0, len(stream) - seq_len - 1, (batch_size,), generator=gen)
-    return torch.stack([stream[s : s + seq_len + 1] for s in starts.tolist()]).long()
+    picks = torch.randint(0, len(starts), (batch_size,), generator=gen)
+    return torch.stack([stream[s : s + seq_len + 1] for s in starts[picks].tolist()]).long()

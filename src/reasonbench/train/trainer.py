@@ -106,7 +106,7 @@ def train(
     import torch
     import torch.nn.functional as F
 
-    from reasonbench.train.data import batch_at, token_stream
+    from reasonbench.train.data import batch_at, document_starts, token_stream
     from reasonbench.train.model import build_model, count_params
     from reasonbench.train.tokenizer import build_tokenizer
 
@@ -114,6 +114,7 @@ def train(
     (out / "recipe.json").write_text(json.dumps(asdict(recipe), indent=2))
     tokenizer = build_tokenizer()
     stream = token_stream(recipe, tokenizer, cache_dir=out)
+    starts = document_starts(stream, tokenizer.bos_token_id, recipe.seq_len)
     model = build_model(recipe, tokenizer).to(device)
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=recipe.lr, betas=(0.9, 0.95), weight_decay=recipe.weight_decay
@@ -134,7 +135,7 @@ def train(
         t0 = time.perf_counter()
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, recipe)
-        batch = batch_at(stream, step, recipe.batch_size, recipe.seq_len, recipe.seed).to(device)
+        batch = batch_at(stream, starts, step, recipe.batch_size, recipe.seq_len, recipe.seed).to(device)
         with amp:
             logits = model(input_ids=batch[:, :-1]).logits
         loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), batch[:, 1:].reshape(-1))
