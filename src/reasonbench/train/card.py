@@ -1,0 +1,119 @@
+"""Model cards: the README.md shipped in each model directory, written from the training run itself.
+
+    python -m reasonbench.train.card runs/train/countdown-sos src/reasonbench/models/countdown-sos \\
+        --results results/countdown-sos-cd3
+
+It records the recipe, the data, tokens seen, wall-clock, hardware, the learning curve (loss and val
+accuracy against tokens seen, from ``train_log.jsonl``) and the accuracy measured with ``reasonbench run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+from pathlib import Path
+
+
+def _curve(log: list[dict]) -> str:
+    rows = ["| step | tokens seen | loss | val accuracy (greedy) | truncated |", "|---:|---:|---:|---:|---:|"]
+    marks = {r["step"] for r in log if "eval" in r}
+    every = max(1, len(log) // 10)
+    for r in log:
+        if r["step"] in marks or (r["step"] % (every * 1) == 0 and r["step"] % 100 == 0):
+            ev = r.get("eval", {})
+            acc = f"{ev['accuracy']:.1%}" if "accuracy" in ev else ""
+            trunc = f"{ev['truncated']}/{ev['n']}" if "truncated" in ev else ""
+            rows.append(
+                f"| {r['step']} | {r['tokens_seen'] / 1e6:.1f}M | {r['loss']:.4f} | {acc} | {trunc} |"
+            )
+    return "\n".join(rows)
+
+
+def _measured(results: Path) -> str:
+    from reasonbench.results import read_rows
+
+    df = read_rows(results)
+    manifest = json.loads((results / "manifest.json").read_text())
+    lines = [
+        "| strategy | budget | problems | accuracy | mean tokens | truncated |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for (label, budget), g in df.groupby(["config_label", "budget"]):
+        lines.append(
+            f"| {label} | {budget} | {len(g)} | {g['correct'].mean():.1%} | {g['tokens'].mean():,.0f} | "
+            f"{(g['finish'] == 'truncated').sum()} |"
+        )
+    cmd = (
+        f"reasonbench run --task {manifest['task']} --split {manifest['split']} "
+        + " ".join(f"--strategy {s['name']}" for s in manifest["strategies"])
+        + " "
+        + " ".join(f"-b {b.removeprefix('ctx')}" for b in manifest["budgets"])
+        + f" -n {manifest['n_problems']}"
+    )
+    return (
+        "\n".join(lines) + f"\n\nMeasured on the frozen `{manifest['split']}` val split with:\n\n    {cmd}\n"
+    )
+
+
+def write_card(run_dir: Path, model_dir: Path, results: Path | None = None, notes: str = "") -> Path:
+    """Write ``model_dir/README.md`` from the training run in ``run_dir``."""
+    recipe = json.loads((run_dir / "recipe.json").read_text())
+    log = [json.loads(x) for x in (run_dir / "train_log.jsonl").read_text().splitlines() if x]
+    last = log[-1]
+    params = json.loads((model_dir / "config.json").read_text())
+    size = sum(f.stat().st_size for f in model_dir.iterdir() if f.is_file())
+    data = (
+        f"{recipe['n_problems']:,} distinct `{recipe['split']}` problems drawn with seed "
+        f"`{recipe['data_seed']}` (frozen val problems excluded), one trace each"
+    )
+    optim = (
+        f"AdamW, lr {recipe['lr']} → {recipe['min_lr']} (warmup {recipe['warmup_steps']}, cosine), "
+        f"batch {recipe['batch_size']} x {recipe['seq_len']}"
+    )
+    text = f"""# {recipe["name"]}
+
+A {recipe["layers"]}-layer, {recipe["width"]}-wide Llama ({params.get("vocab_size")}-token trace tokenizer)
+trained from scratch by reasonbench on its own `{recipe["trace"]}` search traces of `{recipe["task"]}` split
+`{recipe["split"]}`. bf16 safetensors, {size / 1e6:.1f} MB. Loads in vLLM and transformers.
+
+Retrain with one command: `reasonbench train --recipe {recipe["name"]}`.
+
+## Training
+
+| | |
+|---|---|
+| data | {data} |
+| window | {recipe["seq_len"]} tokens, windows start at a trace's `<s>` |
+| optimiser | {optim} |
+| steps | {last["step"]:,} |
+| tokens seen | {last["tokens_seen"] / 1e6:.1f}M |
+| wall-clock | {last["elapsed_s"] / 60:.0f} min of training steps (evaluations excluded) |
+| hardware | {os.cpu_count()} CPU cores ({platform.machine()}), no GPU, bf16 autocast |
+
+{notes}
+## Learning curve
+
+{_curve(log)}
+
+## Accuracy
+"""
+    text += _measured(results) if results is not None else "\n(Not measured yet.)\n"
+    path = model_dir / "README.md"
+    path.write_text(text)
+    return path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("run_dir", type=Path)
+    ap.add_argument("model_dir", type=Path)
+    ap.add_argument("--results", type=Path, default=None)
+    ap.add_argument("--notes", default="", help="what happened during this run (a paragraph of Markdown)")
+    a = ap.parse_args()
+    print(write_card(a.run_dir, a.model_dir, a.results, a.notes + "\n" if a.notes else ""))
+
+
+if __name__ == "__main__":
+    main()
