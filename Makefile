@@ -25,12 +25,14 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -c "import vllm, torch; print('vllm', vllm.__version__, 'torch', torch.__version__)"
 	touch $(STAMP)
 
+# The demo: every strategy on the CPU default split at three budgets (strategies/cpu-demo.toml), then the
+# report, the plot, and a regression check against the committed reference run in results/cpu-demo.
+DEMO ?= runs/demo
 run: setup
-	$(BIN)/reasonbench tasks list
-	$(BIN)/reasonbench tasks show countdown --split cd3 --index 0 --trace sos
-	$(BIN)/reasonbench tasks verify countdown --problem "24:[4, 9, 3]" --answer "(9-3)*4 = 24"
-	$(BIN)/reasonbench tasks show sudoku --split sudoku4 --index 0 --trace dfs
-	$(BIN)/reasonbench tasks freeze --check
+	$(BIN)/reasonbench sweep --preset strategies/cpu-demo.toml --out $(DEMO)
+	$(BIN)/reasonbench report $(DEMO)
+	$(BIN)/reasonbench plot $(DEMO) -o $(DEMO)/accuracy-vs-budget.png
+	$(BIN)/reasonbench regress --baseline results/cpu-demo $(DEMO)
 
 test: setup
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

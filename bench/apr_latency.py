@@ -25,13 +25,18 @@ from pathlib import Path
 
 
 def add_cli_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", default=None, help="model directory (default: a random Llama built here)")
+    parser.add_argument(
+        "--model",
+        default=None,
+        help="model directory (default: the shipped countdown-apr, else a random Llama built here)",
+    )
     parser.add_argument("--task", default="countdown")
     parser.add_argument("--split", default="cd3")
     parser.add_argument("--problems", type=int, default=16, help="APR problems (one at a time)")
     parser.add_argument("--sc-problems", type=int, default=64)
     parser.add_argument("--n", type=int, default=8, help="self-consistency samples")
-    parser.add_argument("--max-tokens", type=int, default=256)
+    parser.add_argument("--max-tokens", type=int, default=256, help="sc samples; decode-time probe")
+    parser.add_argument("--apr-max-tokens", type=int, default=2048, help="APR parent and child allowance")
     parser.add_argument("--json", default=None)
 
 
@@ -44,6 +49,7 @@ def main(args: argparse.Namespace) -> dict:
     from reasonbench.engine import GenRequest
     from reasonbench.engine.vllm_backend import VLLMEngine
     from reasonbench.frozen import load_problems
+    from reasonbench.models import shipped_models
     from reasonbench.models.random_init import build_random_llama
     from reasonbench.profiles import get_profile
     from reasonbench.runner import RunConfig, StrategyConfig, run_async
@@ -51,11 +57,13 @@ def main(args: argparse.Namespace) -> dict:
     from reasonbench.strategies.sc import SCParams
     from reasonbench.tasks import get_task
 
-    path = (
-        Path(args.model)
-        if args.model
-        else build_random_llama(Path(tempfile.mkdtemp()) / "m", layers=4, width=256, max_len=2048)
-    )
+    shipped = shipped_models().get("countdown-apr")
+    if args.model:
+        path = Path(args.model)
+    elif shipped is not None and args.task == "countdown":
+        path = shipped
+    else:
+        path = build_random_llama(Path(tempfile.mkdtemp()) / "m", layers=4, width=256, max_len=2048)
     llm = LLM(
         model=str(path),
         dtype="bfloat16",
@@ -93,7 +101,9 @@ def main(args: argparse.Namespace) -> dict:
         n_problems=args.problems,
         model=str(path),
         strategies=(
-            StrategyConfig("apr", APRParams(max_tokens=args.max_tokens, child_max_tokens=args.max_tokens)),
+            StrategyConfig(
+                "apr", APRParams(max_tokens=args.apr_max_tokens, child_max_tokens=args.apr_max_tokens)
+            ),
         ),
         budgets=(Budget(),),
         concurrency=1,
@@ -111,6 +121,7 @@ def main(args: argparse.Namespace) -> dict:
     children = sum(json.loads(r["info"]).get("children", 0) for r in rows)
     report["apr"] = {
         "problems": len(rows),
+        "accuracy": sum(r["correct"] for r in rows) / max(1, len(rows)),
         "children_spawned": children,
         "mean_ratio": statistics.mean(ratios) if ratios else None,
     }

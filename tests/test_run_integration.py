@@ -86,3 +86,29 @@ def test_missing_model_is_a_one_line_error(tmp_path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("reasonbench: error:") and proc.stderr.strip().count("\n") == 0
+
+
+def test_multi_model_sweep_then_report_plot_and_regress(tmp_path, model_dir) -> None:
+    import shutil
+
+    other = tmp_path / "other-model"
+    shutil.copytree(model_dir, other)
+    preset = tmp_path / "demo.toml"
+    preset.write_text(
+        'task = "countdown"\nsplit = "cd3"\nn_problems = 2\nbudgets = ["256", "512"]\n'
+        f'[[strategy]]\nname = "cot"\nmodel = "{model_dir}"\nparams = {{ max_tokens = 32 }}\n'
+        f'[[strategy]]\nname = "sc"\nmodel = "{other}"\nparams = {{ n = 3, max_tokens = 32 }}\n'
+    )
+    out = tmp_path / "sweep"
+    proc = reasonbench("sweep", "--preset", str(preset), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    # One engine (and one results directory) per model.
+    assert {p.name for p in out.iterdir()} == {model_dir.name, "other-model"}
+    assert set(read_rows(out / "other-model").strategy) == {"sc"}
+    report = reasonbench("report", str(out), "--format", "csv")
+    assert report.returncode == 0, report.stderr
+    assert len(report.stdout.strip().splitlines()) == 1 + 2 * 2  # header + 2 configs x 2 budgets
+    png = tmp_path / "fig.png"
+    assert reasonbench("plot", str(out), "-o", str(png)).returncode == 0 and png.stat().st_size > 0
+    same = reasonbench("regress", "--baseline", str(out), str(out))
+    assert same.returncode == 0 and "No regression" in same.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import signal
@@ -154,9 +155,9 @@ def test_preset_expands_parameter_grids(tmp_path: Path) -> None:
         '[[strategy]]\nname = "sc"\nparams = { n = [2, 4], temperature = 0.7 }\n'
         '[[strategy]]\nname = "cot"\n'
     )
-    cfg = load_preset(preset)
+    (cfg,) = load_preset(preset, model="some-model")
     assert [s.label for s in cfg.strategies] == ["sc n=2 temperature=0.7", "sc n=4 temperature=0.7", "cot"]
-    assert cfg.n_problems == 7 and len(cfg.budgets) == 2
+    assert cfg.n_problems == 7 and len(cfg.budgets) == 2 and cfg.model == "some-model"
     preset.write_text('[[strategy]]\nname = "sc"\nparams = { n = 0 }\n')
     with pytest.raises(UserError, match="n must be"):
         load_preset(preset)
@@ -172,7 +173,66 @@ def test_out_of_tree_plugin_loads_from_a_file(tmp_path: Path) -> None:
     assert written == 4 and read_rows(tmp_path).correct.any()
 
 
+def test_preset_groups_strategies_by_model(tmp_path: Path) -> None:
+    preset = tmp_path / "p.toml"
+    preset.write_text(
+        'model = "m1"\n[[strategy]]\nname = "cot"\n[[strategy]]\nname = "sc"\nmodel = "m2"\n'
+        '[[strategy]]\nname = "bon"\n'
+    )
+    runs = load_preset(preset)
+    assert {r.model: [s.name for s in r.strategies] for r in runs} == {"m1": ["cot", "bon"], "m2": ["sc"]}
+    (one,) = load_preset(preset, model="m3")  # an explicit --model serves every strategy
+    assert [s.name for s in one.strategies] == ["cot", "sc", "bon"]
+
+
 def test_shipped_presets_load() -> None:
     for preset in (Path(__file__).resolve().parents[1] / "strategies").glob("*.toml"):
-        cfg = load_preset(preset)
-        assert cfg.strategies and cfg.budgets
+        for cfg in load_preset(preset, model="any"):
+            assert cfg.strategies and cfg.budgets
+
+
+def test_each_candidate_carries_its_own_verdict(tmp_path: Path) -> None:
+    from reasonbench.strategies.sc import SCParams
+
+    def half_right(prompt: str, i: int) -> str:  # even samples: the solving trace; odd: a false claim
+        return (
+            solving_script(prompt, i)
+            if i % 2 == 0
+            else "Exploring Operation: 1+1=2\n2,2 equal: Goal Reached\n"
+        )
+
+    sc = StrategyConfig("sc", SCParams(n=4, max_tokens=50_000))
+    cfg = config(n=3, strategies=(sc,), budgets=(Budget(),))
+    asyncio.run(run_async(FakeEngine(half_right), cfg, tmp_path))
+    rows = read_rows(tmp_path)
+    assert len(rows) == 3
+    for text in rows.candidates:
+        assert [c["correct"] for c in json.loads(text)] == [True, False, True, False]
+
+
+def test_shards_split_the_problems_and_merge_in_one_directory(tmp_path: Path) -> None:
+    from reasonbench.runner import count_jobs
+
+    whole = config(n=5)
+    shards = [dataclasses.replace(whole, shard=(i, 2)) for i in range(2)]
+    assert {s.config_hash() for s in shards} == {whole.config_hash()}
+    assert count_jobs(shards[0], tmp_path / "shared") == (3 * 2 * 2, 0)
+    for s in shards:
+        asyncio.run(run_async(FakeEngine(solving_script), s, tmp_path / "shared"))
+    asyncio.run(run_async(FakeEngine(solving_script), whole, tmp_path / "whole"))
+    merged, alone = read_rows(tmp_path / "shared"), read_rows(tmp_path / "whole")
+    key = ["problem_id", "config_id", "budget", "seed"]
+    assert not merged.duplicated(key).any()
+    assert sorted(map(tuple, merged[key].to_numpy())) == sorted(map(tuple, alone[key].to_numpy()))
+    assert count_jobs(shards[1], tmp_path / "shared") == (2 * 2 * 2, 2 * 2 * 2)
+    with pytest.raises(ValueError):
+        dataclasses.replace(whole, shard=(2, 2))
+
+
+def test_bad_shard_is_a_one_line_error(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "reasonbench", "run", "--strategy", "cot", "--model", "x", "--shard", "3/2"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--shard" in proc.stderr

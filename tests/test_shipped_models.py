@@ -28,14 +28,28 @@ def test_every_shipped_model_has_a_card_with_measured_accuracy(name: str) -> Non
     assert json.loads((d / "config.json").read_text())["model_type"] == "llama"
 
 
-@pytest.mark.skipif("countdown-sos" not in SHIPPED, reason="countdown-sos is not shipped in this checkout")
-def test_countdown_cot_defaults_to_the_serial_search_model() -> None:
-    assert default_model("countdown", "cot") == "countdown-sos"
+def test_the_serial_search_model_is_shipped_and_serves_backtrack() -> None:
+    assert "countdown-sos" in SHIPPED
     assert default_model("countdown", "backtrack") == "countdown-sos"
 
 
+def test_defaults_prefer_the_fitting_model_and_fall_back(monkeypatch, tmp_path) -> None:
+    import reasonbench.models as models
+
+    def shipping(*names: str) -> None:
+        monkeypatch.setattr(models, "shipped_models", lambda: {n: tmp_path / n for n in names})
+
+    shipping("countdown-sos", "countdown-direct", "countdown-apr")
+    assert default_model("countdown", "cot") == "countdown-direct"
+    assert default_model("countdown", "sc") == "countdown-direct"
+    assert default_model("countdown", "apr") == "countdown-apr"
+    shipping("countdown-sos")
+    assert default_model("countdown", "bon") == "countdown-sos"  # sampling search traces instead
+    assert default_model("countdown", "apr") is None  # no other model writes spawn blocks
+    assert default_model("sudoku", "cot") is None
+
+
 @pytest.mark.slow
-@pytest.mark.skipif("countdown-sos" not in SHIPPED, reason="countdown-sos is not shipped in this checkout")
 def test_run_without_model_solves_countdown_with_the_shipped_model(tmp_path) -> None:
     from reasonbench.results import read_rows
 
@@ -47,7 +61,7 @@ def test_run_without_model_solves_countdown_with_the_shipped_model(tmp_path) -> 
             "reasonbench",
             "run",
             "--strategy",
-            "cot",
+            "backtrack",
             "-n",
             "20",
             "-b",

@@ -114,3 +114,44 @@ def test_every_training_window_starts_at_a_document() -> None:
         assert batch.shape == (8, TINY.seq_len + 1)
         assert (batch[:, 0] == tok.bos_token_id).all()
     assert torch.equal(batch_at(stream, starts, 3, 8, 64, 0), batch_at(stream, starts, 3, 8, 64, 0))
+
+
+def test_apr_training_documents_are_one_per_thread_and_replay_through_the_runtime() -> None:
+    import asyncio
+
+    from fakes import FakeEngine, replay
+    from reasonbench.budget import Budget
+    from reasonbench.meter import Meter
+    from reasonbench.profiles import get_profile
+    from reasonbench.strategies.apr import APRParams, apr
+    from reasonbench.strategies.base import Context
+    from reasonbench.tasks import get_task
+
+    task = get_task("countdown")
+    prefixed = reached = 0
+    for p in task.generate("cd3", 40, seed="doc-test"):
+        docs = task.training_documents(p, "apr", seed=p.index)
+        assert docs == task.training_documents(p, "apr", seed=p.index)  # seeded
+        parents = [d for d in docs if "Moving to Node #0\n" in d.split("Current State", 1)[0]]
+        children = [d for d in docs if d not in parents]
+        assert parents and all(d.startswith("Moving to Node #0,") for d in children)  # children: bare state
+        prefixed += parents[0].startswith("Sub Call Budget: ")
+        # The documents are exactly what the runtime feeds and receives: replayed, the parent solves it.
+        bare = [d.split(" ", 4)[4] if d.startswith("Sub Call Budget: ") else d for d in docs]
+        meter = Meter(FakeEngine(replay(bare)), Budget())
+        ctx = Context(task, get_profile("trace"), meter, seed=0)
+        attempt = asyncio.run(apr(p, APRParams(max_tokens=100_000, child_max_tokens=100_000), ctx))
+        solved = not parents[-1].endswith("No solution found.\n")
+        assert (attempt.answer is not None and task.verify(p, attempt.answer).correct) == solved
+        reached += solved
+    assert 8 <= prefixed <= 32  # about half the parents are budget-conditioned
+    assert reached >= 36  # the beam-8 search covers ~98% of cd3
+
+
+def test_serial_trace_kinds_are_one_document_per_problem() -> None:
+    from reasonbench.tasks import get_task
+
+    for name, kind in (("countdown", "sos"), ("countdown", "direct"), ("sudoku", "dfs")):
+        task = get_task(name)
+        p = task.generate(task.splits()[0] if name == "sudoku" else "cd3", 1, seed="doc-test")[0]
+        assert task.training_documents(p, kind, seed=3) == [task.trace(p, kind, seed=3)]

@@ -224,6 +224,26 @@ BudgetOpt = Annotated[
     ),
 ]
 
+ShardOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="i/N: run only problems i, i+N, ... (shards of one run share or merge a results directory)."
+    ),
+]
+
+
+def _shard(text: str | None) -> tuple[int, int]:
+    if text is None:
+        return (0, 1)
+    i, sep, n = text.partition("/")
+    try:
+        shard = (int(i), int(n))
+    except ValueError:
+        shard = (-1, 0)
+    if not sep or not 0 <= shard[0] < shard[1]:
+        raise UserError(f"--shard must be i/N with 0 <= i < N, got {text!r}")
+    return shard
+
 
 def _default_model(task: str, strategies: list[str]) -> str:
     from reasonbench.models import default_model
@@ -395,6 +415,7 @@ def run_cmd(
     latency_mode: Annotated[
         bool, typer.Option("--latency-mode", help="One problem at a time (for latency budgets).")
     ] = False,
+    shard: ShardOpt = None,
     max_model_len: Annotated[int | None, typer.Option(help="Engine context window.")] = None,
     dtype: Annotated[str, typer.Option(help="Engine dtype.")] = "bfloat16",
     tensor_parallel_size: Annotated[int, typer.Option(min=1, help="vLLM tensor parallelism.")] = 1,
@@ -438,6 +459,7 @@ def run_cmd(
             engine_arg,
         ),
         concurrency=1 if latency_mode else concurrency,
+        shard=_shard(shard),
     )
     out = out or Path("results") / f"{task}-{split}-{'-'.join(strategy)}"
     _execute(config, out)
@@ -453,18 +475,23 @@ def sweep_cmd(
     out: Annotated[
         Path | None, typer.Option(help="Results directory (default: results/<preset name>).")
     ] = None,
+    shard: ShardOpt = None,
 ) -> None:
-    """Run a preset sweep (strategies x configurations x budgets) in one engine."""
+    """Run a preset sweep: strategies x configurations x budgets, one engine per model.
+
+    With one model the rows go to OUT; with several (e.g. each strategy's shipped model) to OUT/<model>.
+    """
     import dataclasses
 
     from reasonbench.sweep import load_preset
 
-    config = load_preset(preset, model=model, n_problems=n_problems)
-    if not config.model:
-        config = dataclasses.replace(
-            config, model=_default_model(config.task, [s.name for s in config.strategies])
-        )
-    _execute(config, out or Path("results") / preset.stem)
+    configs = load_preset(preset, model=model, n_problems=n_problems)
+    root = out or Path("results") / preset.stem
+    for config in configs:
+        config = dataclasses.replace(config, shard=_shard(shard))
+        target = root if len(configs) == 1 else root / Path(config.model).name
+        err.print(f"[bold]{', '.join(s.label for s in config.strategies)}[/] on {config.model} -> {target}")
+        _execute(config, target)
 
 
 @app.command("train")
@@ -510,6 +537,93 @@ def train_cmd(
 
         last = train(r, out, resume=resume, device=device, on_step=show)
     err.print(f"done: step {last.get('step')} loss {last.get('loss')}; model in {out / 'model'}")
+
+
+ResultsArg = Annotated[
+    list[Path],
+    typer.Argument(help="Results directories (or a directory of them, as a multi-model sweep writes)."),
+]
+
+
+@app.command("report")
+def report_cmd(
+    results: ResultsArg,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="rich (a table), markdown, csv or json.")
+    ] = "rich",
+    samples: Annotated[
+        bool, typer.Option(help="Also show maj@k, pass@k and best-of-k for multi-sample strategies.")
+    ] = True,
+) -> None:
+    """Accuracy with 95% bootstrap intervals and mean usage, per strategy configuration x budget."""
+    from reasonbench import analysis, report
+
+    if fmt not in report.FORMATS:
+        raise UserError(f"unknown format {fmt!r}; choose from {', '.join(report.FORMATS)}")
+    loaded = analysis.load(results)
+    summary = analysis.summarize(loaded.rows)
+    if fmt != "rich":
+        sys.stdout.write(report.render(summary, fmt))
+        return
+    console = Console(width=170)
+    for table in report.rich_tables(summary):
+        console.print(table)
+    curves = analysis.sample_curves(loaded.rows) if samples else None
+    if curves is not None and not curves.empty:
+        table = Table(title="from the same samples (mean over problems)")
+        for col in ("configuration", "budget", "k", "maj@k", "pass@k", "best-of-k (score)"):
+            table.add_column(col, justify="left" if col in ("configuration", "budget") else "right")
+        for r in curves.itertuples(index=False):
+            table.add_row(
+                r.config_label,
+                r.budget,
+                str(r.k),
+                f"{r.maj_at_k:.1%}",
+                f"{r.pass_at_k:.1%}",
+                f"{r.best_of_k:.1%}",
+            )
+        console.print(table)
+
+
+@app.command("plot")
+def plot_cmd(
+    results: ResultsArg,
+    x: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Budget kind(s) on the x axis: tokens, context, latency, critical-path "
+            "(default: one panel each)."
+        ),
+    ] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Figure file; .png, .svg or .pdf.")] = Path(
+        "results/accuracy-vs-budget.png"
+    ),
+) -> None:
+    """Accuracy-vs-budget curves: each strategy's best configuration within each budget, with its 95% band."""
+    from reasonbench import analysis, plot
+
+    kinds = x or ["tokens", "context", "critical-path", "latency"]
+    summary = analysis.summarize(analysis.load(results).rows)
+    path = plot.save(summary, kinds, output)
+    err.print(f"wrote {path}")
+
+
+@app.command("regress")
+def regress_cmd(
+    results: ResultsArg,
+    baseline: Annotated[Path, typer.Option(help="The reference results (e.g. the committed results/...).")],
+    tolerance: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Accuracy drop (absolute) tolerated before testing.")
+    ] = 0.05,
+    alpha: Annotated[float, typer.Option(min=0.0, max=1.0, help="Significance level of the test.")] = 0.05,
+) -> None:
+    """Compare accuracy with a baseline run; exit 1 on a significant drop beyond the tolerance."""
+    from reasonbench import analysis, regress
+
+    lines = regress.compare(analysis.load([baseline]), analysis.load(results), tolerance, alpha)
+    sys.stdout.write(regress.markdown(lines, tolerance, alpha))
+    if any(ln.regressed for ln in lines):
+        raise typer.Exit(1)
 
 
 def main(argv: list[str] | None = None) -> int:

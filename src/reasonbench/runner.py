@@ -63,6 +63,18 @@ class RunConfig:
     profile: str = "trace"
     engine_options: dict[str, Any] = field(default_factory=dict)
     concurrency: int = 64
+    shard: tuple[int, int] = (0, 1)
+    """``(i, N)``: run only problems ``i, i+N, i+2N, ...``. Not in the config hash, so the shards of one
+    run share a results directory (or merge by copying their part files together)."""
+
+    def __post_init__(self) -> None:
+        i, n = self.shard
+        if not 0 <= i < n:
+            raise ValueError(f"shard must be i/N with 0 <= i < N, got {i}/{n}")
+
+    def shard_of(self, problems: list[Problem]) -> list[Problem]:
+        """This shard's share of ``problems`` (a deterministic stride)."""
+        return problems[self.shard[0] :: self.shard[1]]
 
     def config_hash(self) -> str:
         blob = {
@@ -97,8 +109,11 @@ def make_row(
     usage,
     verdict,
     model_name: str,
+    candidates_correct: list[bool] | None = None,
 ) -> dict[str, Any]:
-    """One result row (DESIGN.md section 6)."""
+    """One result row (DESIGN.md section 6). Each candidate carries its own verdict (``correct``), so
+    maj@k, pass@k and best-of-k are computed from the row without re-running the verifier."""
+    flags = candidates_correct or [False] * len(attempt.candidates)
     return {
         "task": problem.task,
         "split": problem.split,
@@ -127,7 +142,9 @@ def make_row(
         "threads": usage.threads,
         "engine_calls": usage.engine_calls,
         "latency_s": usage.latency_s,
-        "candidates": json.dumps([dataclasses.asdict(c) for c in attempt.candidates]),
+        "candidates": json.dumps(
+            [dataclasses.asdict(c) | {"correct": ok} for c, ok in zip(attempt.candidates, flags, strict=True)]
+        ),
         "info": json.dumps(attempt.info, default=str),
         "trace": _cut(attempt.trace),
         "model": model_name,
@@ -155,7 +172,12 @@ async def solve_one(
     verdict = (
         task.verify(problem, attempt.answer) if attempt.answer is not None else Verdict(False, "no answer")
     )
-    return make_row(config, problem, sc, budget, seed, attempt, usage, verdict, engine.model.name)
+    candidates_correct = [
+        c.answer is not None and task.verify(problem, c.answer).correct for c in attempt.candidates
+    ]
+    return make_row(
+        config, problem, sc, budget, seed, attempt, usage, verdict, engine.model.name, candidates_correct
+    )
 
 
 async def run_async(
@@ -195,7 +217,7 @@ async def run_async(
     }
     writer = ResultWriter(out, manifest, flush_rows=flush_rows)
     done = done_keys(out)
-    problems = (
+    problems = config.shard_of(
         problems if problems is not None else load_problems(config.task, config.split, config.n_problems)
     )
     jobs = [
@@ -227,6 +249,10 @@ async def run_async(
 
 
 def count_jobs(config: RunConfig, out: Path) -> tuple[int, int]:
-    """(jobs in the run, jobs already done in ``out``)."""
-    total = config.n_problems * len(config.strategies) * len(config.budgets) * len(config.seeds)
-    return total, len(done_keys(out)) if out.exists() else 0
+    """(jobs in this shard of the run, of which already done in ``out``)."""
+    from reasonbench.frozen import load_problems
+
+    ids = {p.id for p in config.shard_of(load_problems(config.task, config.split, config.n_problems))}
+    total = len(ids) * len(config.strategies) * len(config.budgets) * len(config.seeds)
+    done = sum(key[0] in ids for key in done_keys(out)) if out.exists() else 0
+    return total, done

@@ -53,8 +53,12 @@ def strategy_configs(name: str, params: dict[str, Any]) -> list[StrategyConfig]:
     return out
 
 
-def load_preset(path: Path, **overrides: Any) -> RunConfig:
-    """The run a preset file describes (``overrides`` win over the file)."""
+def load_preset(path: Path, **overrides: Any) -> list[RunConfig]:
+    """The runs a preset file describes, one per model (``overrides`` win over the file).
+
+    A strategy's model is its entry's ``model``, else the preset's, else the shipped model that fits the
+    task and strategy; strategies that share a model share one run (one engine).
+    """
     if not path.exists():
         raise UserError(f"no preset file {path}")
     try:
@@ -65,26 +69,47 @@ def load_preset(path: Path, **overrides: Any) -> RunConfig:
     if unknown:
         raise UserError(f"{path}: unknown keys {unknown}")
     raw.update({k: v for k, v in overrides.items() if v is not None})
+    task = raw.get("task", "countdown")
     configs: list[StrategyConfig] = []
+    by_model: dict[str, list[StrategyConfig]] = {}
     for entry in raw.get("strategy", []):
-        if "name" not in entry:
-            raise UserError(f"{path}: every [[strategy]] needs a name")
-        configs += strategy_configs(entry["name"], entry.get("params", {}))
+        if "name" not in entry or not set(entry) <= {"name", "params", "model"}:
+            raise UserError(f"{path}: every [[strategy]] needs a name and takes only name, params, model")
+        expanded = strategy_configs(entry["name"], entry.get("params", {}))
+        model = (
+            overrides.get("model") or entry.get("model") or raw.get("model") or _shipped(task, entry["name"])
+        )
+        by_model.setdefault(model, []).extend(expanded)
+        configs += expanded
     if not configs:
         raise UserError(f"{path}: no [[strategy]] entries")
     ids = [c.id for c in configs]
     if len(set(ids)) != len(ids):
         raise UserError(f"{path}: the same strategy configuration appears twice")
-    return RunConfig(
-        task=raw.get("task", "countdown"),
-        split=raw.get("split", "cd3"),
-        strategies=tuple(configs),
-        budgets=tuple(Budget.parse(b) for b in raw.get("budgets", ["4k"])),
-        n_problems=int(raw.get("n_problems", 100)),
-        seeds=tuple(raw.get("seeds", [0])),
-        model=raw.get("model", ""),
-        backend=raw.get("backend", "vllm"),
-        profile=raw.get("profile", "trace"),
-        engine_options=dict(raw.get("engine", {})),
-        concurrency=int(raw.get("concurrency", 64)),
-    )
+    return [
+        RunConfig(
+            task=task,
+            split=raw.get("split", "cd3"),
+            strategies=tuple(group),
+            budgets=tuple(Budget.parse(b) for b in raw.get("budgets", ["4k"])),
+            n_problems=int(raw.get("n_problems", 100)),
+            seeds=tuple(raw.get("seeds", [0])),
+            model=model,
+            backend=raw.get("backend", "vllm"),
+            profile=raw.get("profile", "trace"),
+            engine_options=dict(raw.get("engine", {})),
+            concurrency=int(raw.get("concurrency", 64)),
+        )
+        for model, group in by_model.items()
+    ]
+
+
+def _shipped(task: str, strategy: str) -> str:
+    from reasonbench.models import default_model
+
+    name = default_model(task, strategy)
+    if name is None:
+        raise UserError(
+            f"no shipped model fits task {task} with strategy {strategy}; set model in the preset"
+        )
+    return name

@@ -12,21 +12,23 @@ def shipped_models() -> dict[str, Path]:
     return {p.name: p for p in sorted(SHIPPED_DIR.iterdir()) if p.is_dir() and (p / "config.json").exists()}
 
 
-# Which shipped model serves which (task, strategy): the trace format the strategy prompts with.
-_DEFAULTS = {
-    ("countdown", "cot"): "countdown-sos",
-    ("countdown", "backtrack"): "countdown-sos",
-    ("countdown", "apr"): "countdown-apr",
-    ("countdown", "sc"): "countdown-direct",
-    ("countdown", "bon"): "countdown-direct",
-    ("sudoku", "cot"): "sudoku-dfs",
-    ("sudoku", "backtrack"): "sudoku-dfs",
-    ("sudoku", "sc"): "sudoku-direct",
-    ("sudoku", "bon"): "sudoku-direct",
+# Which shipped models serve which (task, strategy), best first: the trace format the strategy prompts
+# with. Chain-of-thought and the sampling strategies prefer the solution-only model (a chain without
+# search, as in "To Backtrack or Not") and fall back to the search-trace model; backtrack is the search.
+_DEFAULTS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("countdown", "cot"): ("countdown-direct", "countdown-sos"),
+    ("countdown", "backtrack"): ("countdown-sos",),
+    ("countdown", "apr"): ("countdown-apr",),
+    ("countdown", "sc"): ("countdown-direct", "countdown-sos"),
+    ("countdown", "bon"): ("countdown-direct", "countdown-sos"),
+    ("sudoku", "cot"): ("sudoku-direct", "sudoku-dfs"),
+    ("sudoku", "backtrack"): ("sudoku-dfs",),
+    ("sudoku", "sc"): ("sudoku-direct", "sudoku-dfs"),
+    ("sudoku", "bon"): ("sudoku-direct", "sudoku-dfs"),
 }
 
 
 def default_model(task: str, strategy: str) -> str | None:
-    """The shipped model for ``task`` run by ``strategy``, if it is shipped."""
-    name = _DEFAULTS.get((task, strategy))
-    return name if name is not None and name in shipped_models() else None
+    """The first shipped model that serves ``task`` run by ``strategy``, if any is shipped."""
+    shipped = shipped_models()
+    return next((n for n in _DEFAULTS.get((task, strategy), ()) if n in shipped), None)

@@ -101,6 +101,10 @@ class Task(Protocol):
         """A search trace of ``kind`` for ``problem`` (prompt included), seeded."""
         ...
 
+    def training_documents(self, problem: Problem, kind: str, seed: int = 0) -> list[str]:
+        """The training texts ``kind`` makes of ``problem``: one trace, or (spawn/join) one per thread."""
+        ...
+
 
 @dataclass(frozen=True)
 class ChildRequest:

@@ -46,7 +46,7 @@ def _measured(results: Path) -> str:
             f"{(g['finish'] == 'truncated').sum()} |"
         )
     cmd = (
-        f"reasonbench run --task {manifest['task']} --split {manifest['split']} "
+        f"reasonbench run --task {manifest['task']} --split {manifest['split']} --model {manifest['model']} "
         + " ".join(f"--strategy {s['name']}" for s in manifest["strategies"])
         + " "
         + " ".join(f"-b {b.removeprefix('ctx')}" for b in manifest["budgets"])
@@ -66,7 +66,8 @@ def write_card(run_dir: Path, model_dir: Path, results: Path | None = None, note
     size = sum(f.stat().st_size for f in model_dir.iterdir() if f.is_file())
     data = (
         f"{recipe['n_problems']:,} distinct `{recipe['split']}` problems drawn with seed "
-        f"`{recipe['data_seed']}` (frozen val problems excluded), one trace each"
+        f"`{recipe['data_seed']}` (frozen val problems excluded), "
+        + ("every thread's main call as its own document" if recipe["trace"] == "apr" else "one trace each")
     )
     optim = (
         f"AdamW, lr {recipe['lr']} → {recipe['min_lr']} (warmup {recipe['warmup_steps']}, cosine), "

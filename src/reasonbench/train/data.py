@@ -30,7 +30,7 @@ def _key(data: dict) -> str:
 
 
 def training_texts(recipe: Recipe) -> list[str]:
-    """One trace text per distinct training problem."""
+    """The training documents of every distinct training problem (one trace each; APR: one per thread)."""
     task = get_task(recipe.task)
     frozen = find(recipe.task, recipe.split)
     held_out = (
@@ -39,7 +39,7 @@ def training_texts(recipe: Recipe) -> list[str]:
     # Over-draw a little so that dropping val problems still leaves n_problems.
     problems = task.generate(recipe.split, recipe.n_problems + len(held_out), seed=recipe.data_seed)
     kept = [p for p in problems if _key(p.data) not in held_out][: recipe.n_problems]
-    return [task.trace(p, recipe.trace, seed=p.index) for p in kept]
+    return [doc for p in kept for doc in task.training_documents(p, recipe.trace, seed=p.index)]
 
 
 def data_fingerprint(recipe: Recipe) -> str:

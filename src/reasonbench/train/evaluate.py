@@ -1,5 +1,7 @@
-"""Greedy accuracy of a model directory on a val split, through the real vLLM engine.
+"""Accuracy of a model directory on a val split, through the real vLLM engine and a named strategy.
 
+The evaluation runs the very code ``reasonbench run`` runs (``runner.solve_one``), greedy, with the model's
+window as the context budget: ``cot`` for serial-trace models, ``apr`` for spawn/join models.
 Run in a subprocess by the trainer (vLLM pins CPU threads, which must not leak into the training
 process): ``python -m reasonbench.train.evaluate --model DIR --task countdown --split cd3 --n 200``
 prints one JSON line.
@@ -13,39 +15,36 @@ import json
 import time
 
 
-async def greedy_accuracy(model_dir: str, task_name: str, split: str, n: int, max_tokens: int) -> dict:
-    """Solve ``n`` val problems greedily; count verified answers and truncations."""
-    from reasonbench.engine import GenRequest
+async def greedy_accuracy(
+    model_dir: str, task_name: str, split: str, n: int, max_tokens: int, strategy: str = "cot"
+) -> dict:
+    """Solve ``n`` val problems with ``strategy`` (greedy); count verified answers and truncations."""
+    from reasonbench.budget import Budget
     from reasonbench.engine.vllm_backend import VLLMEngine
     from reasonbench.frozen import load_problems
-    from reasonbench.tasks import get_task
+    from reasonbench.runner import RunConfig, StrategyConfig, solve_one
+    from reasonbench.strategies.base import resolve
 
-    task = get_task(task_name)
+    spec = resolve(strategy)
+    knobs = {"max_tokens": max_tokens}
+    if strategy == "apr":
+        knobs["child_max_tokens"] = max_tokens
+    sc = StrategyConfig(strategy, spec.make_params(**knobs))
     problems = load_problems(task_name, split, n)
     engine = VLLMEngine(model_dir, dtype="bfloat16")
-    window = engine.model.max_model_len
+    budget = Budget(context=engine.model.max_model_len)
+    config = RunConfig(task_name, split, (sc,), (budget,), n, model=model_dir)
     t0 = time.monotonic()
-    results = await asyncio.gather(
-        *(
-            engine.generate(GenRequest(prompt=task.prompt(p), max_tokens=min(max_tokens, window)))
-            for p in problems
-        )
-    )
+    rows = await asyncio.gather(*(solve_one(engine, config, p, sc, budget, 0) for p in problems))
     elapsed = time.monotonic() - t0
-    correct = truncated = decoded = 0
-    for p, r in zip(problems, results, strict=True):
-        text = r.samples[0].text if r.samples else ""
-        decoded += r.decoded_tokens
-        truncated += bool(r.samples) and r.samples[0].finish_reason == "length"
-        answer = task.extract_answer(task.prompt(p) + text)
-        correct += answer is not None and task.verify(p, answer).correct
     await engine.close()
     return {
-        "accuracy": correct / len(problems),
-        "correct": correct,
-        "n": len(problems),
-        "truncated": truncated,
-        "mean_decoded_tokens": decoded / len(problems),
+        "strategy": strategy,
+        "accuracy": sum(r["correct"] for r in rows) / len(rows),
+        "correct": sum(r["correct"] for r in rows),
+        "n": len(rows),
+        "truncated": sum(r["finish"] in ("truncated", "budget") for r in rows),
+        "mean_decoded_tokens": sum(r["decoded_tokens"] for r in rows) / len(rows),
         "seconds": elapsed,
     }
 
@@ -57,8 +56,10 @@ def main() -> None:
     ap.add_argument("--split", required=True)
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--max-tokens", type=int, default=1024)
+    ap.add_argument("--strategy", default="cot")
     a = ap.parse_args()
-    print(json.dumps(asyncio.run(greedy_accuracy(a.model, a.task, a.split, a.n, a.max_tokens))))
+    result = asyncio.run(greedy_accuracy(a.model, a.task, a.split, a.n, a.max_tokens, a.strategy))
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

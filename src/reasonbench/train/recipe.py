@@ -50,6 +50,8 @@ class Recipe:
     """Steps between evaluations on the val split through the real vLLM engine (0 = off)."""
     eval_problems: int = 200
     eval_max_tokens: int = 1024
+    eval_strategy: str = "cot"
+    """Strategy the evaluation runs (greedy): ``cot`` for serial traces, ``apr`` for spawn/join traces."""
 
     def __post_init__(self) -> None:
         if self.width % HEAD_DIM:

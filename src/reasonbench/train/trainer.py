@@ -76,6 +76,8 @@ def evaluate_subprocess(model_dir: Path, recipe: Recipe) -> dict:
         str(recipe.eval_problems),
         "--max-tokens",
         str(recipe.eval_max_tokens),
+        "--strategy",
+        recipe.eval_strategy,
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
     if proc.returncode != 0:

@@ -11,8 +11,11 @@ from reasonbench.tasks.base import Problem, Verdict
 from reasonbench.tasks.countdown import trace_parse, traces
 from reasonbench.tasks.countdown.generate import CountdownConfig, generate
 from reasonbench.tasks.countdown.rules import DEFAULT_RULES
-from reasonbench.tasks.countdown.solver import solve
+from reasonbench.tasks.countdown.solver import all_solutions, solve
 from reasonbench.tasks.countdown.verify import verify_answer
+
+APR_BEAM = 8
+"""Beam of the APR traces we train on: wide enough that the search covers ~98% of cd3 problems."""
 
 # cd4 is APR's setting; cd3 is an easier one (three small numbers) for models a CPU can train.
 SPLITS: dict[str, CountdownConfig] = {
@@ -99,12 +102,34 @@ class CountdownTask:
         if kind == "sos+":
             return traces.sos_plus(target, nums, rng, beam_size=3)
         if kind == "apr":
-            return "".join(traces.apr_examples(traces.apr(target, nums, rng, beam_size=3)))
+            return "".join(traces.apr_examples(traces.apr(target, nums, rng, beam_size=APR_BEAM)))
         if kind == "direct":
-            steps = solve(nums, target, DEFAULT_RULES)
-            if steps is None:
+            # One of the problem's solutions drawn by the seed: a sampled direct model should spread its
+            # samples over all of them, not learn one canonical order.
+            solutions = all_solutions(nums, target, DEFAULT_RULES)
+            if not solutions:
                 raise UserError(f"{problem.id} has no solution, so no direct trace")
-            return traces.direct_trace(target, nums, steps)
+            return traces.direct_trace(target, nums, rng.choice(solutions))
         raise UserError(
             f"unknown countdown trace kind {kind!r}; choose from: {', '.join(self.trace_kinds())}"
         )
+
+    def training_documents(self, problem: Problem, kind: str, seed: int = 0) -> list[str]:
+        """One document per trace; for ``apr``, every main call of the parent and of each child.
+
+        APR documents come from a parent search that reaches the target (children may fail: that is what
+        they must learn to report). Half the parents, drawn by ``seed``, start with ``Sub Call Budget: {k} ``
+        (``k`` = the children they spawn) so that one model serves both unconditioned and budget-conditioned
+        runs; children are never prefixed, as the runtime starts them from a bare node state.
+        """
+        if kind != "apr":
+            return [self.trace(problem, kind, seed)]
+        target, nums = problem.data["target"], list(problem.data["nums"])
+        rng = random.Random(seed)
+        search = traces.first_solved(lambda r: traces.apr(target, nums, r, beam_size=APR_BEAM), rng)
+        if search is None:
+            search = traces.apr(target, nums, rng, beam_size=APR_BEAM)
+        parent = list(search.main_calls)
+        if rng.random() < 0.5:
+            parent = [traces.with_sub_call_budget(t, search.sub_calls) for t in parent]
+        return parent + [doc for child in search.children for doc in traces.apr_examples(child)]

@@ -98,6 +98,10 @@ class SudokuTask:
             return spawn_traces(puzzle, size).joined
         raise UserError(f"unknown sudoku trace style {style!r}; choose one of {', '.join(TRACE_STYLES)}")
 
+    def training_documents(self, problem: Problem, kind: str, seed: int = 0) -> list[str]:
+        """One trace per puzzle (the spawn/join style trains on the parent's joined context)."""
+        return [self.trace(problem, kind, seed)]
+
     def extract_answer(self, text: str) -> str | None:
         """The grid of the last ``solution:`` block of a trace, as lines of digits, or ``None``.
 

@@ -1,0 +1,155 @@
+"""From result rows to the numbers `report`, `plot` and `regress` show.
+
+One group per (task, split, model, strategy configuration, budget): accuracy with its bootstrap interval and
+the mean measured usage of every budget kind. Budget curves are frontiers over those groups (``stats``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from reasonbench import stats
+from reasonbench.errors import UserError
+from reasonbench.results import MANIFEST, read_rows
+
+# Budget kinds: CLI name -> (row column holding the measured usage, axis label).
+USAGE: dict[str, tuple[str, str]] = {
+    "tokens": ("tokens", "tokens per problem (decoded + uncached prompt)"),
+    "context": ("max_context", "largest thread context (tokens)"),
+    "critical-path": ("critical_path", "critical-path tokens"),
+    "latency": ("latency_s", "wall-clock per problem (s)"),
+}
+GROUP = ["task", "split", "model", "strategy", "config_id", "config_label", "budget"]
+
+
+@dataclass(frozen=True)
+class Results:
+    """The rows of one or more result directories and their manifests."""
+
+    rows: pd.DataFrame
+    manifests: list[dict[str, Any]]
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Results directories named by ``paths``: each one itself, or (a multi-model sweep) its
+    subdirectories that are results directories."""
+    found: list[Path] = []
+    for path in paths:
+        if (path / MANIFEST).exists() or not path.is_dir():
+            found.append(path)
+            continue
+        subs = sorted(p.parent for p in path.glob(f"*/{MANIFEST}"))
+        found.extend(subs or [path])
+    return found
+
+
+def load(paths: list[Path]) -> Results:
+    """Rows of every results directory in ``paths`` (see :func:`expand`); one that holds none is a
+    one-line error."""
+    frames, manifests = [], []
+    for path in expand(paths):
+        if not path.is_dir() or not (path / MANIFEST).exists():
+            raise UserError(f"{path} is not a results directory (no {MANIFEST})")
+        manifests.append(json.loads((path / MANIFEST).read_text()))
+        df = read_rows(path)
+        if df.empty:
+            raise UserError(f"{path} holds no result rows yet")
+        frames.append(df)
+    return Results(pd.concat(frames, ignore_index=True), manifests)
+
+
+def summarize(rows: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """One row per group: n, correct, accuracy, 95% bootstrap interval, mean usage of every kind, threads."""
+    out = []
+    for key, g in rows.groupby(GROUP, sort=False, dropna=False):
+        lo, hi = stats.bootstrap_ci(g["correct"].astype(float).to_numpy(), seed=seed)
+        rec = dict(zip(GROUP, key, strict=True))
+        rec.update(
+            n=len(g),
+            correct=int(g["correct"].sum()),
+            accuracy=float(g["correct"].mean()),
+            ci_lo=lo,
+            ci_hi=hi,
+            tokens=float(g["tokens"].mean()),
+            max_context=float(g["max_context"].mean()),
+            critical_path=float(g["critical_path"].mean()),
+            latency_s=float(g["latency_s"].mean()),
+            threads=float(g["threads"].mean()),
+            budget_context=g["budget_context"].iloc[0],
+            budget_tokens=g["budget_tokens"].iloc[0],
+            budget_latency_s=g["budget_latency_s"].iloc[0],
+            truncated=int(g["finish"].isin(["truncated", "budget"]).sum()),
+            errors=int((g["finish"] == "error").sum()),
+        )
+        out.append(rec)
+    table = pd.DataFrame(out)
+    if table.empty:
+        return table
+    # Budgets in increasing size; an unlimited kind sorts after every limited one.
+    limits = ["budget_context", "budget_tokens", "budget_latency_s"]
+    return table.sort_values(
+        ["task", "split", "strategy", "config_label", *limits], kind="stable", na_position="last"
+    ).reset_index(drop=True)
+
+
+def points(summary: pd.DataFrame, kind: str) -> dict[str, list[stats.Point]]:
+    """Every group as a point (mean measured usage of ``kind``, accuracy), by strategy."""
+    if kind not in USAGE:
+        raise UserError(f"unknown budget kind {kind!r}; choose from {', '.join(USAGE)}")
+    column = USAGE[kind][0]
+    by: dict[str, list[stats.Point]] = {}
+    for r in summary.itertuples(index=False):
+        usage = float(getattr(r, column))
+        label = f"{r.config_label} @ {r.budget}"
+        p = stats.Point(usage, r.accuracy, r.ci_lo, r.ci_hi, label=label, n=r.n)
+        by.setdefault(r.strategy, []).append(p)
+    return by
+
+
+def frontiers(summary: pd.DataFrame, kind: str) -> dict[str, list[stats.Point]]:
+    """Each strategy's budget frontier over its configurations and budgets, for budget kind ``kind``."""
+    return {s: stats.frontier(ps) for s, ps in points(summary, kind).items()}
+
+
+def sample_curves(rows: pd.DataFrame) -> pd.DataFrame:
+    """maj@k, pass@k and best-of-k (by score) for every k <= n, from multi-sample rows' candidates.
+
+    One row per (group, k) with the mean over problems; empty when no row kept candidates.
+    """
+    out = []
+    for key, g in rows.groupby(GROUP, sort=False, dropna=False):
+        per_k: dict[int, list[tuple[float, float, float]]] = {}
+        for text in g["candidates"]:
+            cands = json.loads(text) if isinstance(text, str) and text else []
+            if len(cands) < 2:
+                continue
+            answers = [c.get("normalized") for c in cands]
+            correct = [bool(c.get("correct")) for c in cands]
+            scores = [c.get("score") for c in cands]
+            scores = [-math.inf if s is None or math.isnan(s) else float(s) for s in scores]
+            n = len(cands)
+            for k in range(1, n + 1):
+                per_k.setdefault(k, []).append(
+                    (
+                        stats.maj_at_k(answers, correct, k),
+                        stats.pass_at_k(n, sum(correct), k),
+                        stats.best_of_k(scores, correct, k),
+                    )
+                )
+        for k, vals in sorted(per_k.items()):
+            rec = dict(zip(GROUP, key, strict=True))
+            rec.update(
+                k=k,
+                problems=len(vals),
+                maj_at_k=sum(v[0] for v in vals) / len(vals),
+                pass_at_k=sum(v[1] for v in vals) / len(vals),
+                best_of_k=sum(v[2] for v in vals) / len(vals),
+            )
+            out.append(rec)
+    return pd.DataFrame(out)

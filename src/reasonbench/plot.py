@@ -1,0 +1,71 @@
+"""`reasonbench plot`: accuracy against measured budget, one frontier line per strategy with its 95% band.
+
+Each panel is one budget kind (tokens, context, critical path, latency) on a log2 axis; a line joins the
+points of a strategy's budget frontier (its best configuration within each budget), the band spans their
+bootstrap intervals. The file type follows the extension of ``-o`` (PNG, SVG or PDF).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from reasonbench.analysis import USAGE, frontiers
+from reasonbench.errors import UserError
+
+SUFFIXES = (".png", ".svg", ".pdf")
+# A fixed colour per built-in strategy, so figures from different runs read alike.
+COLOURS = {"cot": "C0", "backtrack": "C1", "sc": "C2", "bon": "C3", "apr": "C4"}
+
+
+def title(summary: pd.DataFrame) -> str:
+    """``model(s) · task / split · n=...`` for the figure."""
+    models = ", ".join(sorted(summary["model"].unique()))
+    tasks = ", ".join(f"{t} / {s}" for t, s in summary[["task", "split"]].drop_duplicates().itertuples(False))
+    ns = sorted(summary["n"].unique())
+    n = str(ns[0]) if len(ns) == 1 else f"{ns[0]}-{ns[-1]}"
+    return f"{models} · {tasks} · n={n} per point"
+
+
+def figure(summary: pd.DataFrame, kinds: list[str]):
+    """A matplotlib figure with one panel per budget kind in ``kinds``."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display on CI runners
+    import matplotlib.pyplot as plt
+
+    for kind in kinds:
+        if kind not in USAGE:
+            raise UserError(f"unknown budget kind {kind!r}; choose from {', '.join(USAGE)}")
+    fig, axes = plt.subplots(1, len(kinds), figsize=(4.6 * len(kinds), 4.2), squeeze=False)
+    for ax, kind in zip(axes[0], kinds, strict=True):
+        for strategy, line in sorted(frontiers(summary, kind).items()):
+            if not line:
+                continue
+            xs = [max(p.usage, 1e-3) for p in line]
+            colour = COLOURS.get(strategy)
+            ax.plot(xs, [p.accuracy for p in line], marker="o", label=strategy, color=colour)
+            ax.fill_between(xs, [p.lo for p in line], [p.hi for p in line], alpha=0.18, color=colour)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel(USAGE[kind][1])
+        ax.set_ylabel("accuracy")
+        ax.set_ylim(-0.02, 1.02)
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8, loc="lower right")
+    fig.suptitle(title(summary), fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def save(summary: pd.DataFrame, kinds: list[str], path: Path) -> Path:
+    """Draw and write the figure; the extension picks the format."""
+    if path.suffix.lower() not in SUFFIXES:
+        raise UserError(f"cannot write {path.name}: use one of {', '.join(SUFFIXES)}")
+    import matplotlib.pyplot as plt
+
+    fig = figure(summary, kinds)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path

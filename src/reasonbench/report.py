@@ -1,0 +1,102 @@
+"""`reasonbench report`: the per-group table as rich, markdown, CSV or JSON (the last three parse back)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+from rich.table import Table
+
+COLUMNS = [
+    "task",
+    "split",
+    "model",
+    "strategy",
+    "config_label",
+    "budget",
+    "n",
+    "accuracy",
+    "ci_lo",
+    "ci_hi",
+    "tokens",
+    "max_context",
+    "critical_path",
+    "latency_s",
+    "threads",
+    "truncated",
+    "errors",
+]
+FORMATS = ("rich", "markdown", "csv", "json")
+
+
+def _acc(r) -> str:
+    return f"{r.accuracy:.1%} [{r.ci_lo:.1%}, {r.ci_hi:.1%}]"
+
+
+def rich_tables(summary: pd.DataFrame) -> list[Table]:
+    """One table per task/split: configuration x budget -> accuracy [95% CI] and mean usage."""
+    tables = []
+    for (task, split), g in summary.groupby(["task", "split"], sort=False):
+        models = ", ".join(sorted(g["model"].unique()))
+        t = Table(title=f"{task} / {split}  ({models})")
+        for col in ("configuration", "budget", "n", "accuracy [95% CI]", "tokens", "max ctx", "crit. path"):
+            t.add_column(col, justify="left" if col in ("configuration", "budget") else "right")
+        for col in ("latency s", "threads"):
+            t.add_column(col, justify="right")
+        for r in g.itertuples(index=False):
+            t.add_row(
+                r.config_label,
+                r.budget,
+                str(r.n),
+                _acc(r),
+                f"{r.tokens:,.0f}",
+                f"{r.max_context:,.0f}",
+                f"{r.critical_path:,.0f}",
+                f"{r.latency_s:.2f}",
+                f"{r.threads:.1f}",
+            )
+        tables.append(t)
+    return tables
+
+
+def markdown(summary: pd.DataFrame) -> str:
+    """A GitHub-flavoured markdown table with one row per group (numbers kept machine-readable)."""
+    head = ["task", "split", "model", "configuration", "budget", "n", "accuracy", "ci_lo", "ci_hi"]
+    head += ["tokens", "max_context", "critical_path", "latency_s", "threads"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    for r in summary.itertuples(index=False):
+        cells = [r.task, r.split, r.model, r.config_label, r.budget, str(r.n)]
+        cells += [f"{v:.4f}" for v in (r.accuracy, r.ci_lo, r.ci_hi)]
+        cells += [f"{v:.1f}" for v in (r.tokens, r.max_context, r.critical_path)]
+        cells += [f"{r.latency_s:.3f}", f"{r.threads:.2f}"]
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def parse_markdown(text: str) -> pd.DataFrame:
+    """Read back a table written by :func:`markdown`."""
+    rows = [
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in text.splitlines()
+        if line.startswith("|")
+    ]
+    head, body = rows[0], rows[2:]
+    df = pd.DataFrame(body, columns=head)
+    for col in head[5:]:
+        df[col] = pd.to_numeric(df[col])
+    return df
+
+
+def render(summary: pd.DataFrame, fmt: str) -> str:
+    """``summary`` as text in ``fmt`` (markdown, csv or json)."""
+    data = summary[COLUMNS]
+    if fmt == "markdown":
+        return markdown(summary)
+    if fmt == "csv":
+        buf = io.StringIO()
+        data.to_csv(buf, index=False)
+        return buf.getvalue()
+    if fmt == "json":
+        return json.dumps(data.to_dict(orient="records"), indent=1, default=float) + "\n"
+    raise ValueError(f"unknown format {fmt!r}")
