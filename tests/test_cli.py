@@ -35,6 +35,11 @@ def test_help_lists_the_task_commands(capsys) -> None:
         ("tasks", "solve", "countdown", "--problem", "twenty four"),
         ("tasks", "show", "countdown", "--split", "cd3", "--trace", "nonsense"),
         ("tasks", "solve", "sudoku", "--problem", "12x"),
+        ("run", "--task", "sudoku", "--split", "sudoku4", "--strategy", "apr"),  # no shipped model fits
+        ("run", "--strategy", "cot", "--model", "m", "--budget", "4q"),
+        ("report", "no/such/results"),
+        ("plot", "no/such/results", "-o", "fig.gif"),
+        ("regress", "no/such/results", "--baseline", "no/such/baseline"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(capsys, argv) -> None:

@@ -154,6 +154,7 @@ def test_apr_malformed_root_spawn_is_a_wrong_answer_not_a_crash() -> None:
     attempt, _ = run("apr", p, FakeEngine(lambda prompt, i: garbage))
     assert attempt.finish == "error" and attempt.answer is None
     assert attempt.info["failures"][0]["reason"].startswith("bad spawn")
+    assert attempt.trace.endswith(garbage.rstrip("\n"))  # the bad block is kept for inspection
 
 
 def test_apr_child_garbage_and_unknown_nodes_are_recorded_failures() -> None:

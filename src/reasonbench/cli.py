@@ -245,15 +245,15 @@ def _shard(text: str | None) -> tuple[int, int]:
     return shard
 
 
-def _default_model(task: str, strategies: list[str]) -> str:
-    from reasonbench.models import default_model
-
-    names = {default_model(task, s) for s in strategies}
-    if None in names or len(names) != 1:
-        raise UserError(
-            f"no shipped model fits task {task} with strategies {', '.join(strategies)}; pass --model"
-        )
-    return names.pop()
+def _run_all(configs: list, root: Path) -> None:
+    """Run each model's configuration: into ``root``, or ``root/<model>`` when there are several."""
+    for config in configs:
+        target = root if len(configs) == 1 else root / Path(config.model).name
+        if len(configs) > 1:
+            err.print(
+                f"[bold]{', '.join(s.label for s in config.strategies)}[/] on {config.model} -> {target}"
+            )
+        _execute(config, target)
 
 
 def _engine_options(
@@ -426,10 +426,12 @@ def run_cmd(
     ] = None,
 ) -> None:
     """Run strategies on a split under budgets; rows stream to Parquet and a re-run resumes."""
+    import dataclasses
+
     from reasonbench.budget import Budget
     from reasonbench.engine.base import parse_engine_args
     from reasonbench.runner import RunConfig
-    from reasonbench.sweep import strategy_configs
+    from reasonbench.sweep import group_by_model, strategy_configs
     from reasonbench.tasks import get_task
 
     t = get_task(task)
@@ -437,15 +439,13 @@ def run_cmd(
         raise UserError(f"unknown {task} split {split!r}; choose from: {', '.join(t.splits())}")
     knobs = parse_engine_args(param or [])
     configs = [c for name in strategy for c in strategy_configs(name, knobs)]
-    model = model or _default_model(task, strategy)
-    config = RunConfig(
+    base = RunConfig(
         task=task,
         split=split,
         strategies=tuple(configs),
         budgets=tuple(Budget.parse(b) for b in (budget or ["4k"])),
         n_problems=n_problems,
         seeds=tuple(seed or [0]),
-        model=model,
         backend=backend,
         profile=profile,
         engine_options=_engine_options(
@@ -461,8 +461,11 @@ def run_cmd(
         concurrency=1 if latency_mode else concurrency,
         shard=_shard(shard),
     )
-    out = out or Path("results") / f"{task}-{split}-{'-'.join(strategy)}"
-    _execute(config, out)
+    runs = [
+        dataclasses.replace(base, model=name, strategies=tuple(group))
+        for name, group in group_by_model(task, [(c, model) for c in configs]).items()
+    ]
+    _run_all(runs, out or Path("results") / f"{task}-{split}-{'-'.join(strategy)}")
 
 
 @app.command("sweep")
@@ -486,12 +489,9 @@ def sweep_cmd(
     from reasonbench.sweep import load_preset
 
     configs = load_preset(preset, model=model, n_problems=n_problems)
-    root = out or Path("results") / preset.stem
-    for config in configs:
-        config = dataclasses.replace(config, shard=_shard(shard))
-        target = root if len(configs) == 1 else root / Path(config.model).name
-        err.print(f"[bold]{', '.join(s.label for s in config.strategies)}[/] on {config.model} -> {target}")
-        _execute(config, target)
+    _run_all(
+        [dataclasses.replace(c, shard=_shard(shard)) for c in configs], out or Path("results") / preset.stem
+    )
 
 
 @app.command("train")

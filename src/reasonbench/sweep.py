@@ -70,20 +70,15 @@ def load_preset(path: Path, **overrides: Any) -> list[RunConfig]:
         raise UserError(f"{path}: unknown keys {unknown}")
     raw.update({k: v for k, v in overrides.items() if v is not None})
     task = raw.get("task", "countdown")
-    configs: list[StrategyConfig] = []
-    by_model: dict[str, list[StrategyConfig]] = {}
+    configs: list[tuple[StrategyConfig, str | None]] = []
     for entry in raw.get("strategy", []):
         if "name" not in entry or not set(entry) <= {"name", "params", "model"}:
             raise UserError(f"{path}: every [[strategy]] needs a name and takes only name, params, model")
-        expanded = strategy_configs(entry["name"], entry.get("params", {}))
-        model = (
-            overrides.get("model") or entry.get("model") or raw.get("model") or _shipped(task, entry["name"])
-        )
-        by_model.setdefault(model, []).extend(expanded)
-        configs += expanded
+        model = overrides.get("model") or entry.get("model") or raw.get("model")
+        configs += [(c, model) for c in strategy_configs(entry["name"], entry.get("params", {}))]
     if not configs:
         raise UserError(f"{path}: no [[strategy]] entries")
-    ids = [c.id for c in configs]
+    ids = [c.id for c, _ in configs]
     if len(set(ids)) != len(ids):
         raise UserError(f"{path}: the same strategy configuration appears twice")
     return [
@@ -100,16 +95,21 @@ def load_preset(path: Path, **overrides: Any) -> list[RunConfig]:
             engine_options=dict(raw.get("engine", {})),
             concurrency=int(raw.get("concurrency", 64)),
         )
-        for model, group in by_model.items()
+        for model, group in group_by_model(task, configs).items()
     ]
 
 
-def _shipped(task: str, strategy: str) -> str:
+def group_by_model(
+    task: str, configs: list[tuple[StrategyConfig, str | None]]
+) -> dict[str, list[StrategyConfig]]:
+    """Configurations by the model that runs them: the one named with it, else the shipped model that
+    fits the task and strategy. Strategies that share a model share one run (one engine)."""
     from reasonbench.models import default_model
 
-    name = default_model(task, strategy)
-    if name is None:
-        raise UserError(
-            f"no shipped model fits task {task} with strategy {strategy}; set model in the preset"
-        )
-    return name
+    groups: dict[str, list[StrategyConfig]] = {}
+    for config, model in configs:
+        name = model or default_model(task, config.name)
+        if name is None:
+            raise UserError(f"no shipped model fits task {task} with strategy {config.name}; name a model")
+        groups.setdefault(name, []).append(config)
+    return groups

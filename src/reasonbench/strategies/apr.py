@@ -52,6 +52,9 @@ class APRParams:
 class BadSpawn(Exception):
     """A thread wrote a spawn block the runtime cannot serve."""
 
+    context: str = ""
+    """The thread's text up to the bad block (kept as the attempt's trace)."""
+
 
 @dataclass
 class _Run:
@@ -87,7 +90,11 @@ class _Run:
             allowance -= len(last.token_ids)
             if last.stop_str != self.proto.spawn_close:
                 break
-            context = await self.spawn_and_join(context, thread, depth)
+            try:
+                context = await self.spawn_and_join(context, thread, depth)
+            except BadSpawn as exc:
+                exc.context = exc.context or context
+                raise
         return context, last
 
     async def spawn_and_join(self, context: str, parent: Thread, depth: int) -> str:
@@ -141,7 +148,7 @@ async def apr(problem: Problem, params: APRParams, ctx: Context) -> Attempt:
         return Attempt(None, finish_of(root, None, None), info=_info(run))
     except BadSpawn as exc:
         run.failures.append({"depth": 0, "index": 0, "reason": f"bad spawn: {exc}"})
-        return Attempt(None, "error", info=_info(run))
+        return Attempt(None, "error", trace=exc.context, info=_info(run))
     answer = ctx.task.extract_answer(context)
     return Attempt(answer, finish_of(root, last, answer), trace=context, info=_info(run))
 

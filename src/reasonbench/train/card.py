@@ -32,18 +32,18 @@ def _curve(log: list[dict]) -> str:
 
 
 def _measured(results: Path) -> str:
-    from reasonbench.results import read_rows
+    from reasonbench.analysis import load, summarize
 
-    df = read_rows(results)
+    summary = summarize(load([results]).rows)
     manifest = json.loads((results / "manifest.json").read_text())
     lines = [
-        "| strategy | budget | problems | accuracy | mean tokens | truncated |",
-        "|---|---|---:|---:|---:|---:|",
+        "| strategy | budget | problems | accuracy [95% CI] | mean tokens | mean max context | truncated |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for (label, budget), g in df.groupby(["config_label", "budget"]):
+    for r in summary.itertuples(index=False):
         lines.append(
-            f"| {label} | {budget} | {len(g)} | {g['correct'].mean():.1%} | {g['tokens'].mean():,.0f} | "
-            f"{(g['finish'] == 'truncated').sum()} |"
+            f"| {r.config_label} | {r.budget} | {r.n} | {r.accuracy:.1%} [{r.ci_lo:.1%}, {r.ci_hi:.1%}] | "
+            f"{r.tokens:,.0f} | {r.max_context:,.0f} | {r.truncated} |"
         )
     cmd = (
         f"reasonbench run --task {manifest['task']} --split {manifest['split']} --model {manifest['model']} "
