@@ -110,10 +110,10 @@ def test_every_training_window_starts_at_a_document() -> None:
     stream = token_stream(TINY, tok)
     starts = document_starts(stream, tok.bos_token_id, TINY.seq_len)
     for step in range(5):
-        batch = batch_at(stream, starts, step, 8, TINY.seq_len, seed=0)
-        assert batch.shape == (8, TINY.seq_len + 1)
-        assert (batch[:, 0] == tok.bos_token_id).all()
-    assert torch.equal(batch_at(stream, starts, 3, 8, 64, 0), batch_at(stream, starts, 3, 8, 64, 0))
+        batch, trained = batch_at(stream, starts, step, 8, TINY.seq_len, seed=0)
+        assert batch.shape == trained.shape == (8, TINY.seq_len + 1)
+        assert (batch[:, 0] == tok.bos_token_id).all() and not trained[:, 0].any()
+    assert torch.equal(batch_at(stream, starts, 3, 8, 64, 0)[0], batch_at(stream, starts, 3, 8, 64, 0)[0])
 
 
 def test_apr_training_documents_are_one_per_thread_and_replay_through_the_runtime() -> None:
@@ -132,12 +132,13 @@ def test_apr_training_documents_are_one_per_thread_and_replay_through_the_runtim
     for p in task.generate("cd3", 40, seed="doc-test"):
         docs = task.training_documents(p, "apr", seed=p.index)
         assert docs == task.training_documents(p, "apr", seed=p.index)  # seeded
-        parents = [d for d in docs if "Moving to Node #0\n" in d.split("Current State", 1)[0]]
-        children = [d for d in docs if d not in parents]
-        assert parents and all(d.startswith("Moving to Node #0,") for d in children)  # children: bare state
+        texts = [d.text for d in docs]
+        parents = [t for t in texts if "Moving to Node #0\n" in t.split("Current State", 1)[0]]
+        children = [t for t in texts if t not in parents]
+        assert parents and all(t.startswith("Moving to Node #0,") for t in children)  # children: bare state
         prefixed += parents[0].startswith("Sub Call Budget: ")
         # The documents are exactly what the runtime feeds and receives: replayed, the parent solves it.
-        bare = [d.split(" ", 4)[4] if d.startswith("Sub Call Budget: ") else d for d in docs]
+        bare = [t.split(" ", 4)[4] if t.startswith("Sub Call Budget: ") else t for t in texts]
         meter = Meter(FakeEngine(replay(bare)), Budget())
         ctx = Context(task, get_profile("trace"), meter, seed=0)
         attempt = asyncio.run(apr(p, APRParams(max_tokens=100_000, child_max_tokens=100_000), ctx))
@@ -148,10 +149,52 @@ def test_apr_training_documents_are_one_per_thread_and_replay_through_the_runtim
     assert reached >= 36  # the beam-8 search covers ~98% of cd3
 
 
+def test_apr_documents_train_what_the_model_writes_not_what_the_runtime_writes() -> None:
+    from reasonbench.tasks import get_task
+    from reasonbench.tasks.countdown.traces import CALL_OPEN, JOIN_CLOSE, JOIN_OPEN
+
+    task = get_task("countdown")
+    continuations = 0
+    for p in task.generate("cd3", 40, seed="mask-test"):
+        for d in task.training_documents(p, "apr", seed=p.index):
+            given, written = d.text[: d.given], d.text[d.given :]
+            assert JOIN_OPEN not in written  # join blocks are the runtime's, never the model's
+            if JOIN_CLOSE not in given:
+                # The runtime writes the prompt (and budget prefix): two lines, then the model explores.
+                move, state, end = given.split("\n")
+                assert move.split("Moving to Node #")[0] in (
+                    "",
+                    *(f"Sub Call Budget: {k} " for k in range(9)),
+                )
+                assert state.startswith("Current State: ") and end == ""
+                assert written.startswith("Exploring Operation: ")
+            else:
+                continuations += 1
+                assert given.endswith(JOIN_CLOSE + "\n") and CALL_OPEN not in given.rsplit(JOIN_OPEN, 1)[1]
+    assert continuations >= 20
+
+
+def test_given_text_is_not_a_training_target(tmp_path) -> None:
+    from dataclasses import replace
+
+    from reasonbench.train.data import token_stream
+    from reasonbench.train.tokenizer import build_tokenizer
+
+    tok = build_tokenizer()
+    stream = token_stream(replace(TINY, trace="apr", n_problems=30), tok)
+    join_open = tok.convert_tokens_to_ids("<Sub Searches>")
+    call_open = tok.convert_tokens_to_ids("<Calling Sub Searches>")
+    ids, trained = stream.ids, stream.trained
+    assert (ids == join_open).any() and not trained[ids == join_open].any()
+    assert trained[ids == call_open].all() and trained[ids == tok.eos_token_id].all()
+    assert not trained[ids == tok.bos_token_id].any()
+
+
 def test_serial_trace_kinds_are_one_document_per_problem() -> None:
     from reasonbench.tasks import get_task
 
     for name, kind in (("countdown", "sos"), ("countdown", "direct"), ("sudoku", "dfs")):
         task = get_task(name)
         p = task.generate(task.splits()[0] if name == "sudoku" else "cd3", 1, seed="doc-test")[0]
-        assert task.training_documents(p, kind, seed=3) == [task.trace(p, kind, seed=3)]
+        (doc,) = task.training_documents(p, kind, seed=3)
+        assert doc.text == task.trace(p, kind, seed=3) and doc.given == 0

@@ -101,9 +101,20 @@ class Task(Protocol):
         """A search trace of ``kind`` for ``problem`` (prompt included), seeded."""
         ...
 
-    def training_documents(self, problem: Problem, kind: str, seed: int = 0) -> list[str]:
+    def training_documents(self, problem: Problem, kind: str, seed: int = 0) -> list[Document]:
         """The training texts ``kind`` makes of ``problem``: one trace, or (spawn/join) one per thread."""
         ...
+
+
+@dataclass(frozen=True)
+class Document:
+    """One training text. Its first ``given`` characters are context the model reads but is not trained
+    to write: what the runtime supplies (a prompt, a budget prefix, a parent's context up to the join block
+    it inserted). Training on a continuation's context would teach the parent to write the join block
+    itself instead of the spawn block that precedes it in the run."""
+
+    text: str
+    given: int = 0
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 
 from reasonbench.frozen import find, load_problems
 from reasonbench.tasks import get_task
+from reasonbench.tasks.base import Document
 from reasonbench.train.recipe import Recipe
+
+STREAM_FORMAT = 2
+"""Bumped when the stream's layout changes, so stale caches are rebuilt (2: given text is not trained)."""
 
 
 def _key(data: dict) -> str:
@@ -29,7 +33,7 @@ def _key(data: dict) -> str:
     return json.dumps(d, sort_keys=True)
 
 
-def training_texts(recipe: Recipe) -> list[str]:
+def training_documents(recipe: Recipe) -> list[Document]:
     """The training documents of every distinct training problem (one trace each; APR: one per thread)."""
     task = get_task(recipe.task)
     frozen = find(recipe.task, recipe.split)
@@ -47,39 +51,54 @@ def data_fingerprint(recipe: Recipe) -> str:
     knobs = {
         k: v for k, v in asdict(recipe).items() if k in ("task", "split", "trace", "n_problems", "data_seed")
     }
+    knobs["format"] = STREAM_FORMAT
     return hashlib.sha256(json.dumps(knobs, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def token_stream(recipe: Recipe, tokenizer, cache_dir: Path | None = None) -> torch.Tensor:
-    """The whole training set as one 1-D ``int32`` tensor of token ids (cached under ``cache_dir``)."""
+@dataclass(frozen=True)
+class TokenStream:
+    """Every document as ``<s> text </s>``, end to end, and which tokens are training targets."""
+
+    ids: torch.Tensor
+    """1-D ``int32`` token ids."""
+    trained: torch.Tensor
+    """1-D ``bool``: whether predicting ``ids[i]`` is trained (false for ``<s>`` and given text)."""
+
+
+def token_stream(recipe: Recipe, tokenizer, cache_dir: Path | None = None) -> TokenStream:
+    """The whole training set as one token stream (cached under ``cache_dir``)."""
     cache = cache_dir / f"tokens-{data_fingerprint(recipe)}.pt" if cache_dir else None
     if cache is not None and cache.exists():
-        return torch.load(cache)
+        return TokenStream(**torch.load(cache))
     ids: list[int] = []
+    trained: list[bool] = []
     bos, eos = tokenizer.bos_token_id, tokenizer.eos_token_id
-    texts = training_texts(recipe)
-    for chunk in range(0, len(texts), 1024):
-        for enc in tokenizer(texts[chunk : chunk + 1024], add_special_tokens=False)["input_ids"]:
-            ids.append(bos)
-            ids.extend(enc)
-            ids.append(eos)
-    stream = torch.tensor(ids, dtype=torch.int32)
+    docs = training_documents(recipe)
+    for chunk in range(0, len(docs), 1024):
+        batch = docs[chunk : chunk + 1024]
+        given = tokenizer([d.text[: d.given] for d in batch], add_special_tokens=False)["input_ids"]
+        rest = tokenizer([d.text[d.given :] for d in batch], add_special_tokens=False)["input_ids"]
+        for g, r in zip(given, rest, strict=True):
+            ids += [bos, *g, *r, eos]
+            trained += [False] * (1 + len(g)) + [True] * (len(r) + 1)
+    stream = TokenStream(torch.tensor(ids, dtype=torch.int32), torch.tensor(trained, dtype=torch.bool))
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(stream, cache)
+        torch.save({"ids": stream.ids, "trained": stream.trained}, cache)
     return stream
 
 
-def document_starts(stream: torch.Tensor, bos_id: int, seq_len: int) -> torch.Tensor:
+def document_starts(stream: TokenStream, bos_id: int, seq_len: int) -> torch.Tensor:
     """Offsets of the ``<s>`` tokens that leave room for a whole window after them."""
-    starts = (stream == bos_id).nonzero().flatten()
-    return starts[starts < len(stream) - seq_len - 1]
+    starts = (stream.ids == bos_id).nonzero().flatten()
+    return starts[starts < len(stream.ids) - seq_len - 1]
 
 
 def batch_at(
-    stream: torch.Tensor, starts: torch.Tensor, step: int, batch_size: int, seq_len: int, seed: int
-) -> torch.Tensor:
-    """The training batch of ``step``: ``batch_size`` windows of ``seq_len + 1`` tokens.
+    stream: TokenStream, starts: torch.Tensor, step: int, batch_size: int, seq_len: int, seed: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The training batch of ``step``: ``batch_size`` windows of ``seq_len + 1`` tokens, and their
+    ``trained`` flags.
 
     Every window starts at a document's ``<s>``: a window that began mid-trace would ask the model to
     continue a search whose target and numbers it cannot see, which teaches it to invent them instead of
@@ -88,4 +107,7 @@ def batch_at(
     """
     gen = torch.Generator().manual_seed(seed * 1_000_003 + step)
     picks = torch.randint(0, len(starts), (batch_size,), generator=gen)
-    return torch.stack([stream[s : s + seq_len + 1] for s in starts[picks].tolist()]).long()
+    offsets = starts[picks].tolist()
+    ids = torch.stack([stream.ids[s : s + seq_len + 1] for s in offsets]).long()
+    trained = torch.stack([stream.trained[s : s + seq_len + 1] for s in offsets])
+    return ids, trained

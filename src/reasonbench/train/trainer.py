@@ -24,6 +24,8 @@ from reasonbench.train.recipe import Recipe
 
 CHECKPOINT = "checkpoint.pt"
 LOG = "train_log.jsonl"
+IGNORE = -100
+"""Label of tokens that are read but not trained (cross-entropy skips them)."""
 EXPORT = "model"
 
 
@@ -130,17 +132,21 @@ def train(
         start, tokens_seen, elapsed = ckpt["step"], ckpt["tokens_seen"], ckpt["elapsed"]
         _truncate_log(out / LOG, start)
     amp = torch.autocast(device_type=device, dtype=torch.bfloat16)
-    record: dict = {"step": start, "params": count_params(model), "stream_tokens": len(stream)}
+    record: dict = {"step": start, "params": count_params(model), "stream_tokens": len(stream.ids)}
     log = (out / LOG).open("a")
     model.train()
     for step in range(start, recipe.steps):
         t0 = time.perf_counter()
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, recipe)
-        batch = batch_at(stream, starts, step, recipe.batch_size, recipe.seq_len, recipe.seed).to(device)
+        batch, trained = batch_at(stream, starts, step, recipe.batch_size, recipe.seq_len, recipe.seed)
+        batch, trained = batch.to(device), trained.to(device)
+        labels = batch[:, 1:].masked_fill(~trained[:, 1:], IGNORE)  # given text is read, not learnt
         with amp:
             logits = model(input_ids=batch[:, :-1]).logits
-        loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), batch[:, 1:].reshape(-1))
+        loss = F.cross_entropy(
+            logits.float().reshape(-1, logits.size(-1)), labels.reshape(-1), ignore_index=IGNORE
+        )
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.grad_clip)
         optimizer.step()

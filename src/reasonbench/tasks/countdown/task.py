@@ -7,7 +7,7 @@ import random
 import re
 
 from reasonbench.errors import UserError
-from reasonbench.tasks.base import Problem, Verdict
+from reasonbench.tasks.base import Document, Problem, Verdict
 from reasonbench.tasks.countdown import trace_parse, traces
 from reasonbench.tasks.countdown.generate import CountdownConfig, generate
 from reasonbench.tasks.countdown.rules import DEFAULT_RULES
@@ -114,22 +114,37 @@ class CountdownTask:
             f"unknown countdown trace kind {kind!r}; choose from: {', '.join(self.trace_kinds())}"
         )
 
-    def training_documents(self, problem: Problem, kind: str, seed: int = 0) -> list[str]:
-        """One document per trace; for ``apr``, every main call of the parent and of each child.
+    def training_documents(self, problem: Problem, kind: str, seed: int = 0) -> list[Document]:
+        """One document per trace; for ``apr``, one per main call of the parent and of each child.
 
         APR documents come from a parent search that reaches the target (children may fail: that is what
         they must learn to report). Half the parents, drawn by ``seed``, start with ``Sub Call Budget: {k} ``
         (``k`` = the children they spawn) so that one model serves both unconditioned and budget-conditioned
-        runs; children are never prefixed, as the runtime starts them from a bare node state.
+        runs; children are never prefixed, as the runtime starts them from a bare node state. What the
+        runtime writes (prompts, prefixes, a continuation's context up to its join block) is given, not
+        trained.
         """
         if kind != "apr":
-            return [self.trace(problem, kind, seed)]
+            return [Document(self.trace(problem, kind, seed))]
         target, nums = problem.data["target"], list(problem.data["nums"])
         rng = random.Random(seed)
         search = traces.first_solved(lambda r: traces.apr(target, nums, r, beam_size=APR_BEAM), rng)
         if search is None:
             search = traces.apr(target, nums, rng, beam_size=APR_BEAM)
-        parent = list(search.main_calls)
-        if rng.random() < 0.5:
-            parent = [traces.with_sub_call_budget(t, search.sub_calls) for t in parent]
-        return parent + [doc for child in search.children for doc in traces.apr_examples(child)]
+        budget = search.sub_calls if rng.random() < 0.5 else None
+        return _apr_documents(search, budget)
+
+
+def _apr_documents(search: traces.AprTraces, budget: int | None) -> list[Document]:
+    """``search``'s main calls, then its children's, depth first, each with its given part marked."""
+    prefix = "" if budget is None else traces.with_sub_call_budget("", budget)
+    docs = []
+    for i, text in enumerate(search.main_calls):
+        given = len(traces.state_prompt(search.start))
+        if i > 0:  # a continuation: the context and the join block the runtime wrote
+            end = text.rindex(traces.JOIN_CLOSE) + len(traces.JOIN_CLOSE) + 1
+            given = end
+        docs.append(Document(prefix + text, len(prefix) + given))
+    for child in search.children:
+        docs.extend(_apr_documents(child, None))
+    return docs

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from reasonbench.errors import UserError
-from reasonbench.tasks.base import Problem, Verdict
+from reasonbench.tasks.base import Document, Problem, Verdict
 from reasonbench.tasks.sudoku.generate import SPLITS, generate
 from reasonbench.tasks.sudoku.shape import SHAPES, grid_text
 from reasonbench.tasks.sudoku.solver import solve
@@ -98,9 +98,9 @@ class SudokuTask:
             return spawn_traces(puzzle, size).joined
         raise UserError(f"unknown sudoku trace style {style!r}; choose one of {', '.join(TRACE_STYLES)}")
 
-    def training_documents(self, problem: Problem, kind: str, seed: int = 0) -> list[str]:
+    def training_documents(self, problem: Problem, kind: str, seed: int = 0) -> list[Document]:
         """One trace per puzzle (the spawn/join style trains on the parent's joined context)."""
-        return [self.trace(problem, kind, seed)]
+        return [Document(self.trace(problem, kind, seed))]
 
     def extract_answer(self, text: str) -> str | None:
         """The grid of the last ``solution:`` block of a trace, as lines of digits, or ``None``.
