@@ -33,6 +33,8 @@ def test_counts_come_from_engine_token_ids(engine) -> None:
     (res,) = gen(engine, GenRequest(prompt=PROMPT, max_tokens=16, temperature=1.0, seed=1))
     sample = res.samples[0]
     assert res.prompt_tokens == engine.count_tokens(PROMPT)
+    # Prompts start with <s>, as every training document does.
+    assert engine.encode(PROMPT)[0] == engine.tokenizer.bos_token_id
     assert res.decoded_tokens == len(sample.token_ids) <= 16
     assert res.error is None
     assert res.timing.submitted <= res.timing.finished

@@ -28,6 +28,14 @@ def test_every_shipped_model_has_a_card_with_measured_accuracy(name: str) -> Non
     assert json.loads((d / "config.json").read_text())["model_type"] == "llama"
 
 
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_every_shipped_tokenizer_starts_prompts_with_bos(name: str) -> None:
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(SHIPPED[name])
+    assert tok("Current State: 24:[4, 9, 3], Operations: []\n").input_ids[0] == tok.bos_token_id
+
+
 def test_the_serial_search_model_is_shipped_and_serves_backtrack() -> None:
     assert "countdown-sos" in SHIPPED
     assert default_model("countdown", "backtrack") == "countdown-sos"

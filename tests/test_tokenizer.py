@@ -80,3 +80,14 @@ def test_saved_tokenizer_loads_with_transformers(tmp_path, tok) -> None:
     text = "Moving to Node #0,1\n<Calling Sub Searches>\n"
     assert loaded.encode(text, add_special_tokens=False) == tok.encode(text, add_special_tokens=False)
     assert loaded.eos_token == "</s>" and loaded.bos_token == "<s>"
+
+
+def test_prompts_start_with_bos_like_every_training_document() -> None:
+    from reasonbench.train.tokenizer import build_tokenizer
+
+    tok = build_tokenizer()
+    text = "Current State: 24:[4, 9, 3], Operations: []\n"
+    with_special = tok(text).input_ids
+    assert with_special[0] == tok.bos_token_id
+    assert with_special[1:] == tok(text, add_special_tokens=False).input_ids
+    assert tok.decode(with_special, skip_special_tokens=True) == text

@@ -47,12 +47,16 @@ def figure(summary: pd.DataFrame, kinds: list[str]):
             colour = COLOURS.get(strategy)
             ax.plot(xs, [p.accuracy for p in line], marker="o", label=strategy, color=colour)
             ax.fill_between(xs, [p.lo for p in line], [p.hi for p in line], alpha=0.18, color=colour)
+            # Whiskers too, so a strategy with a single frontier point still shows its interval.
+            ys = [p.accuracy for p in line]
+            yerr = [[p.accuracy - p.lo for p in line], [p.hi - p.accuracy for p in line]]
+            ax.errorbar(xs, ys, yerr=yerr, fmt="none", ecolor=colour, alpha=0.6, capsize=2)
         ax.set_xscale("log", base=2)
         ax.set_xlabel(USAGE[kind][1])
         ax.set_ylabel("accuracy")
         ax.set_ylim(-0.02, 1.02)
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="best")
     fig.suptitle(title(summary), fontsize=10)
     fig.tight_layout()
     return fig

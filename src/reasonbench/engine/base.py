@@ -27,7 +27,8 @@ class Engine(Protocol):
         ...
 
     def count_tokens(self, text: str) -> int:
-        """Length of ``text`` in the model's tokens (to size ``max_tokens`` against a context window)."""
+        """Tokens ``text`` occupies as a prompt, special tokens included (to size ``max_tokens`` against a
+        context window)."""
         ...
 
     async def close(self) -> None:

@@ -87,7 +87,7 @@ class OpenAIEngine:
         try:
             resp = self._http.post(
                 f"{root}/tokenize",
-                json={"model": self.model.name, "prompt": text, "add_special_tokens": False},
+                json={"model": self.model.name, "prompt": text, "add_special_tokens": True},
             )
             resp.raise_for_status()
             return int(resp.json()["count"])

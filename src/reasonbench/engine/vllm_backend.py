@@ -111,11 +111,13 @@ class VLLMEngine:
     # -- the interface -------------------------------------------------------------------------------------
 
     def count_tokens(self, text: str) -> int:
-        """Tokens of ``text`` under the model's tokenizer (no special tokens)."""
+        """Tokens ``text`` occupies as a prompt (special tokens included)."""
         return len(self.encode(text))
 
     def encode(self, text: str) -> list[int]:
-        return list(self.tokenizer.encode(text, add_special_tokens=False))
+        """``text`` as prompt ids. Special tokens are on, as for a completions request to `vllm serve`:
+        our tokenizers put ``<s>`` first, as every training document starts."""
+        return list(self.tokenizer.encode(text, add_special_tokens=True))
 
     async def generate(self, request: GenRequest) -> GenResult:
         """Run one request to completion; cancelling the awaiting task aborts it inside the engine."""

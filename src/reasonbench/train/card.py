@@ -1,7 +1,7 @@
 """Model cards: the README.md shipped in each model directory, written from the training run itself.
 
     python -m reasonbench.train.card runs/train/countdown-sos src/reasonbench/models/countdown-sos \\
-        --results results/countdown-sos-cd3
+        --results results/cpu-demo/countdown-sos
 
 It records the recipe, the data, tokens seen, wall-clock, hardware, the learning curve (loss and val
 accuracy against tokens seen, from ``train_log.jsonl``) and the accuracy measured with ``reasonbench run``.

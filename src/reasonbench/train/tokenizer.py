@@ -58,7 +58,7 @@ ALPHABET = (
 
 def build_tokenizer(phrases: tuple[str, ...] = COUNTDOWN_PHRASES + SUDOKU_PHRASES):
     """A ``transformers.PreTrainedTokenizerFast`` over ``phrases`` and the character alphabet."""
-    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
+    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
     vocab: dict[str, int] = {}
@@ -70,6 +70,12 @@ def build_tokenizer(phrases: tuple[str, ...] = COUNTDOWN_PHRASES + SUDOKU_PHRASE
     core.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in SPECIALS])
     core.add_tokens(
         [AddedToken(p, normalized=False, single_word=False, lstrip=False, rstrip=False) for p in phrases]
+    )
+    # Every training document starts with <s>, so every prompt must too: engines tokenize prompts with
+    # special tokens on, and this template is what puts the <s> there.
+    bos_id = vocab[BOS]
+    core.post_processor = processors.TemplateProcessing(
+        single=f"{BOS} $A", pair=f"{BOS} $A $B", special_tokens=[(BOS, bos_id)]
     )
     return PreTrainedTokenizerFast(
         tokenizer_object=core,
