@@ -27,6 +27,8 @@ def test_vllm_llm_generates_from_tiny_random_model(tiny_model_dir) -> None:
     again = llm.generate(["Current State: 24:[4, 9, 3]"], params, use_tqdm=False)
     assert [len(o.outputs[0].token_ids) for o in first] == [12, 12]
     assert all(o.outputs[0].finish_reason == "length" for o in first)
-    assert len(first[0].prompt_token_ids) == len("Current State: 24:[4, 9, 3]")  # character-level tokenizer
+    # character-level tokenizer, after the <s> every prompt starts with
+    assert first[0].prompt_token_ids[0] == 1
+    assert len(first[0].prompt_token_ids) == 1 + len("Current State: 24:[4, 9, 3]")
     # Greedy decoding is deterministic across calls.
     assert list(again[0].outputs[0].token_ids) == list(first[0].outputs[0].token_ids)
