@@ -190,11 +190,47 @@ def test_given_text_is_not_a_training_target(tmp_path) -> None:
     assert not trained[ids == tok.bos_token_id].any()
 
 
-def test_serial_trace_kinds_are_one_document_per_problem() -> None:
+def test_serial_documents_start_from_the_runtime_prompt_and_end_in_a_verified_answer() -> None:
+    from reasonbench.profiles import get_profile
     from reasonbench.tasks import get_task
 
-    for name, kind in (("countdown", "sos"), ("countdown", "direct"), ("sudoku", "dfs")):
+    profile = get_profile("trace")
+    for name, split, kind in (
+        ("countdown", "cd3", "sos"),
+        ("countdown", "cd3", "direct"),
+        ("sudoku", "sudoku4", "dfs"),
+        ("sudoku", "sudoku6", "direct"),
+    ):
         task = get_task(name)
-        p = task.generate(task.splits()[0] if name == "sudoku" else "cd3", 1, seed="doc-test")[0]
-        (doc,) = task.training_documents(p, kind, seed=3)
-        assert doc.text == task.trace(p, kind, seed=3) and doc.given == 0
+        for p in task.generate(split, 5, seed="doc-test"):
+            (doc,) = task.training_documents(p, kind, seed=3)
+            prompt = profile.prompt(task, p)
+            # The model is trained on exactly what it will be prompted with, then on its own search.
+            assert doc.text.startswith(prompt) and doc.given in (0, len(prompt))
+            answer = profile.extract(task, prompt, doc.text[len(prompt) :])
+            assert answer is not None and task.verify(p, answer).correct, (name, kind, doc.text)
+
+
+def test_sudoku_spawn_documents_replay_through_the_apr_runtime() -> None:
+    import asyncio
+
+    from fakes import FakeEngine, replay
+    from reasonbench.budget import Budget
+    from reasonbench.meter import Meter
+    from reasonbench.profiles import get_profile
+    from reasonbench.strategies.apr import APRParams, apr
+    from reasonbench.strategies.base import Context
+    from reasonbench.tasks import get_task
+    from reasonbench.tasks.sudoku.trace_grammar import CALL_CLOSE
+
+    task = get_task("sudoku")
+    spawned = 0
+    for p in task.generate("sudoku6", 12, seed="spawn-doc-test"):
+        docs = task.training_documents(p, "spawn")
+        assert all(d.text.startswith("Puzzle:\n") and 0 < d.given < len(d.text) for d in docs)
+        spawned += any(d.text.endswith(CALL_CLOSE + "\n") for d in docs)
+        meter = Meter(FakeEngine(replay([d.text for d in docs])), Budget())
+        ctx = Context(task, get_profile("trace"), meter, seed=0)
+        attempt = asyncio.run(apr(p, APRParams(max_tokens=100_000, child_max_tokens=100_000), ctx))
+        assert attempt.answer is not None and task.verify(p, attempt.answer).correct
+    assert spawned >= 3  # some 6x6 puzzles need a guess, so the parent spawns

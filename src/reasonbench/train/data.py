@@ -21,8 +21,9 @@ from reasonbench.tasks import get_task
 from reasonbench.tasks.base import Document
 from reasonbench.train.recipe import Recipe
 
-STREAM_FORMAT = 2
-"""Bumped when the stream's layout changes, so stale caches are rebuilt (2: given text is not trained)."""
+STREAM_FORMAT = 3
+"""Bumped when the stream's layout changes, so stale caches are rebuilt (2: given text is not trained;
+3: sudoku documents carry their prompt)."""
 
 
 def _key(data: dict) -> str:

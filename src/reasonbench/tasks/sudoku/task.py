@@ -99,8 +99,23 @@ class SudokuTask:
         raise UserError(f"unknown sudoku trace style {style!r}; choose one of {', '.join(TRACE_STYLES)}")
 
     def training_documents(self, problem: Problem, kind: str, seed: int = 0) -> list[Document]:
-        """One trace per puzzle (the spawn/join style trains on the parent's joined context)."""
-        return [Document(self.trace(problem, kind, seed))]
+        """The prompt (given) followed by the trace the model must write.
+
+        ``dfs`` and ``direct``: one document per puzzle. ``spawn``: the parent up to its calling block, the
+        parent's continuation after the join block (its context up to the join is given, since the runtime
+        writes it), and every child from its own prompt, as the APR runtime will run them.
+        """
+        puzzle, size = _board(problem)
+        prompt = format_prompt(puzzle, size)
+        if kind != "spawn":
+            return [Document(prompt + self.trace(problem, kind, seed), len(prompt))]
+        split = spawn_traces(puzzle, size)
+        docs = [Document(prompt + split.pre_spawn, len(prompt))]
+        if split.calling_block:
+            context = prompt + split.before + split.join
+            docs.append(Document(context + split.after, len(context)))
+        docs += [Document(c.prompt + c.trace, len(c.prompt)) for c in split.children]
+        return docs
 
     def extract_answer(self, text: str) -> str | None:
         """The grid of the last ``solution:`` block of a trace, as lines of digits, or ``None``.
