@@ -50,6 +50,17 @@ def test_bad_input_is_one_line_and_exit_code_2(capsys, argv) -> None:
     assert "Traceback" not in err
 
 
+def test_resuming_into_results_of_another_configuration_is_refused_before_the_engine_opens(
+    capsys, tmp_path
+) -> None:
+    (tmp_path / "manifest.json").write_text(json.dumps({"config_hash": "0123456789abcdef"}))
+    argv = ("run", "--task", "countdown", "--split", "cd3", "--strategy", "cot", "-n", "2")
+    code, _, err = run(capsys, *argv, "--model", "countdown-direct", "--out", str(tmp_path))
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "another configuration" in err and "opening" not in err
+
+
 def test_generate_prints_jsonl_that_parses(capsys) -> None:
     code, out, _ = run(capsys, "tasks", "generate", "countdown", "--split", "cd3", "-n", "5")
     assert code == 0

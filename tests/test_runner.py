@@ -90,7 +90,7 @@ def test_rerun_resumes_without_repeating_rows(tmp_path: Path) -> None:
 
 def test_results_of_another_configuration_are_refused(tmp_path: Path) -> None:
     asyncio.run(run_async(FakeEngine(solving_script), config(n=2), tmp_path))
-    with pytest.raises(ValueError, match="another configuration"):
+    with pytest.raises(UserError, match="another configuration"):
         asyncio.run(run_async(FakeEngine(solving_script), config(n=2, seeds=(1,)), tmp_path))
 
 

@@ -108,6 +108,27 @@ def environment() -> dict[str, Any]:
     }
 
 
+def check_same_config(directory: Path, config_hash: str) -> None:
+    """Refuse to resume into ``directory`` when it holds rows of another configuration.
+
+    Mixing them would make one Parquet dataset answer two questions; the user picks another ``--out``.
+    """
+    from reasonbench.errors import UserError
+
+    path = directory / MANIFEST
+    if not path.exists():
+        return
+    try:
+        old = json.loads(path.read_text()).get("config_hash")
+    except (OSError, ValueError, AttributeError):
+        raise UserError(f"{path} is unreadable; choose another --out") from None
+    if old != config_hash:
+        raise UserError(
+            f"{directory} holds results of another configuration ({old} != {config_hash}); "
+            "choose another --out or remove it"
+        )
+
+
 @dataclass
 class ResultWriter:
     """Append rows to a results directory as atomic Parquet parts."""
@@ -123,12 +144,7 @@ class ResultWriter:
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / MANIFEST
         if path.exists():
-            old = json.loads(path.read_text())
-            if old.get("config_hash") != self.manifest.get("config_hash"):
-                raise ValueError(
-                    f"{self.directory} holds results of another configuration "
-                    f"({old.get('config_hash')} != {self.manifest.get('config_hash')})"
-                )
+            check_same_config(self.directory, self.manifest.get("config_hash", ""))
         else:
             tmp = path.with_suffix(".tmp")
             tmp.write_text(json.dumps(self.manifest, indent=2, sort_keys=True))
