@@ -55,16 +55,19 @@ def test_defaults_prefer_the_fitting_model_and_fall_back(monkeypatch, tmp_path) 
     assert default_model("countdown", "bon") == "countdown-sos"  # sampling search traces instead
     assert default_model("countdown", "apr") is None  # no other model writes spawn blocks
     assert default_model("sudoku", "cot") is None
+    shipping("sudoku-dfs")
+    assert default_model("sudoku", "cot") == default_model("sudoku", "sc") == "sudoku-dfs"
+    assert default_model("sudoku", "apr") is None
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("task", "split", "strategy", "budget", "model", "at_least"),
     [
-        # The cards report 72-80% (countdown-sos, 2k) and SUDOKU_DFS_ACC (sudoku-dfs) on the val splits; a
-        # broken model or harness solves almost none of 20.
+        # The cards report 72-80% (countdown-sos, 2k) and 99% (sudoku-dfs) on the val splits; a broken
+        # model or harness solves almost none of 20.
         ("countdown", "cd3", "backtrack", "2k", "countdown-sos", 4),
-        ("sudoku", "sudoku4", "cot", "512", "sudoku-dfs", 10),
+        ("sudoku", "sudoku4", "cot", "512", "sudoku-dfs", 17),
     ],
 )
 def test_run_without_model_uses_the_shipped_model_that_fits(

@@ -52,13 +52,26 @@ def _measured(results: Path) -> str:
         + " ".join(f"-b {b.removeprefix('ctx')}" for b in manifest["budgets"])
         + f" -n {manifest['n_problems']}"
     )
+    # One command line cannot give two configurations of a strategy different knobs, so every
+    # configuration is also spelled out with all of its parameters.
+    configs = "\n".join(
+        f"* `{s['label']}`: " + ", ".join(f"{k}={v}" for k, v in s["params"].items())
+        for s in manifest["strategies"]
+    )
     return (
-        "\n".join(lines) + f"\n\nMeasured on the frozen `{manifest['split']}` val split with:\n\n    {cmd}\n"
+        "\n".join(lines)
+        + f"\n\nMeasured on the frozen `{manifest['split']}` val split with:\n\n    {cmd}\n"
+        + f"\nconfigurations (every parameter; `-P key=value` or a sweep preset sets them):\n\n{configs}\n"
     )
 
 
-def write_card(run_dir: Path, model_dir: Path, results: Path | None = None, notes: str = "") -> Path:
-    """Write ``model_dir/README.md`` from the training run in ``run_dir``."""
+def write_card(
+    run_dir: Path, model_dir: Path, results: Path | None = None, notes: str = "", retrain: str = ""
+) -> Path:
+    """Write ``model_dir/README.md`` from the training run in ``run_dir``.
+
+    ``retrain`` replaces the one-command retrain line when the run was extended past its recipe.
+    """
     recipe = json.loads((run_dir / "recipe.json").read_text())
     log = [json.loads(x) for x in (run_dir / "train_log.jsonl").read_text().splitlines() if x]
     last = log[-1]
@@ -79,7 +92,7 @@ A {recipe["layers"]}-layer, {recipe["width"]}-wide Llama ({params.get("vocab_siz
 trained from scratch by reasonbench on its own `{recipe["trace"]}` search traces of `{recipe["task"]}` split
 `{recipe["split"]}`. bf16 safetensors, {size / 1e6:.1f} MB. Loads in vLLM and transformers.
 
-Retrain with one command: `reasonbench train --recipe {recipe["name"]}`.
+{retrain or f"Retrain with one command: `reasonbench train --recipe {recipe['name']}`."}
 
 ## Training
 
@@ -112,8 +125,9 @@ def main() -> None:
     ap.add_argument("model_dir", type=Path)
     ap.add_argument("--results", type=Path, default=None)
     ap.add_argument("--notes", default="", help="what happened during this run (a paragraph of Markdown)")
+    ap.add_argument("--retrain", default="", help="how to retrain, when it takes more than the recipe")
     a = ap.parse_args()
-    print(write_card(a.run_dir, a.model_dir, a.results, a.notes + "\n" if a.notes else ""))
+    print(write_card(a.run_dir, a.model_dir, a.results, a.notes + "\n" if a.notes else "", a.retrain))
 
 
 if __name__ == "__main__":
