@@ -291,12 +291,14 @@ def _execute(config, out: Path) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from reasonbench.engine import open_engine
+    from reasonbench.results import check_same_config
     from reasonbench.runner import count_jobs, run_async
 
     if config.backend == "vllm":
         from reasonbench.engine.models import resolve_model
 
         resolve_model(config.model)  # a bad --model is a one-line error before anything else happens
+    check_same_config(out, config.config_hash())  # so is an --out holding another configuration
     total, done = count_jobs(config, out)
     if done:
         err.print(f"resuming {out}: {done} of {total} rows already there")

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reasonbench.errors import UserError
+
 MANIFEST = "manifest.json"
 ROW_KEY = ("problem_id", "config_id", "budget", "seed")
 
@@ -113,8 +115,6 @@ def check_same_config(directory: Path, config_hash: str) -> None:
 
     Mixing them would make one Parquet dataset answer two questions; the user picks another ``--out``.
     """
-    from reasonbench.errors import UserError
-
     path = directory / MANIFEST
     if not path.exists():
         return

@@ -105,11 +105,10 @@ class SudokuTask:
         parent's continuation after the join block (its context up to the join is given, since the runtime
         writes it), and every child from its own prompt, as the APR runtime will run them.
         """
-        puzzle, size = _board(problem)
-        prompt = format_prompt(puzzle, size)
+        prompt = self.prompt(problem)
         if kind != "spawn":
             return [Document(prompt + self.trace(problem, kind, seed), len(prompt))]
-        split = spawn_traces(puzzle, size)
+        split = spawn_traces(*_board(problem))
         docs = [Document(prompt + split.pre_spawn, len(prompt))]
         if split.calling_block:
             context = prompt + split.before + split.join
