@@ -107,7 +107,7 @@ def test_every_training_window_starts_at_a_document() -> None:
     from reasonbench.train.tokenizer import build_tokenizer
 
     tok = build_tokenizer()
-    stream = token_stream(TINY, tok)
+    stream = token_stream(TINY)
     starts = document_starts(stream, tok.bos_token_id, TINY.seq_len)
     for step in range(5):
         batch, trained = batch_at(stream, starts, step, 8, TINY.seq_len, seed=0)
@@ -181,7 +181,7 @@ def test_given_text_is_not_a_training_target(tmp_path) -> None:
     from reasonbench.train.tokenizer import build_tokenizer
 
     tok = build_tokenizer()
-    stream = token_stream(replace(TINY, trace="apr", n_problems=30), tok)
+    stream = token_stream(replace(TINY, trace="apr", n_problems=30))
     join_open = tok.convert_tokens_to_ids("<Sub Searches>")
     call_open = tok.convert_tokens_to_ids("<Calling Sub Searches>")
     ids, trained = stream.ids, stream.trained

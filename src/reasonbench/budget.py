@@ -22,7 +22,8 @@ _SIZE = re.compile(r"^(\d+(?:\.\d+)?)([kKmM]?)$")
 _TIME = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m)?$")
 
 
-def _tokens(text: str) -> int:
+def parse_tokens(text: str) -> int:
+    """A token count as users write it: ``4096``, ``4k``, ``1.5M``."""
     m = _SIZE.match(text.strip())
     if not m:
         raise UserError(f"cannot read a token count from {text!r} (e.g. 4096, 4k, 1.5M)")
@@ -69,7 +70,7 @@ class Budget:
             if kind in fields:
                 raise UserError(f"budget {text!r} names {kind} twice")
             if kind in ("context", "tokens"):
-                fields[kind] = _tokens(value)
+                fields[kind] = parse_tokens(value)
             elif kind == "latency":
                 fields[kind] = _seconds(value)
             else:

@@ -133,18 +133,92 @@ def tasks_show(
 ) -> None:
     """Show one problem, its prompt, a reference answer and optionally a search trace."""
     t, p = _pick_problem(task, split, index, problem)
-    if trace is not None and trace not in t.trace_kinds():
-        raise UserError(f"unknown {t.name} trace format {trace!r}; choose from: {', '.join(t.trace_kinds())}")
+    text = None if trace is None else t.trace(p, trace, seed)  # a bad trace spec fails before any output
     err.print(f"[bold]{t.name}[/] {p.id}")
     err.print("[dim]prompt:[/]")
     out.print(t.prompt(p), markup=False, highlight=False, end="")
     answer = t.reference_answer(p)
     err.print("[dim]reference answer:[/]")
     out.print(answer if answer is not None else "(no solution)", markup=False, highlight=False)
-    if trace is not None:
-        text = t.trace(p, trace, seed)
+    if text is not None:
         err.print(f"[dim]{trace} trace ({len(text.splitlines())} lines):[/]")
         out.print(text, markup=False, highlight=False, end="" if text.endswith("\n") else "\n")
+
+
+@tasks_app.command("ceiling")
+def tasks_ceiling(
+    task: TaskArg = "countdown",
+    split: SplitOpt = None,
+    trace: Annotated[
+        list[str],
+        typer.Option(
+            "--trace",
+            "-t",
+            help="Trace spec, repeatable: apr, 'apr:beam=2-10,child_beam=5', sos, sos+:beam=1-5.",
+        ),
+    ] = ["apr"],  # noqa: B006 - typer reads the default, never mutates it
+    window: Annotated[
+        list[str], typer.Option("--window", "-w", help="Context windows (512, 1k, 4096 ...), repeatable.")
+    ] = ["512", "1k", "2k", "4k"],  # noqa: B006
+    count: Annotated[
+        int, typer.Option("--count", "-n", min=1, max=100_000, help="Problems of the split.")
+    ] = 200,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="rich (a table), markdown or json.")] = "rich",
+) -> None:
+    """The symbolic ceiling of trace formats: the fraction of a split their search solves inside each window.
+
+    A model trained on a trace approaches the accuracy of the search that wrote it, within the window it
+    is run at. Also shown: the median / p90 of each problem's largest thread context, the median tokens
+    decoded by all threads, the median critical path and the mean thread count.
+    """
+    import json
+
+    from reasonbench.budget import parse_tokens
+    from reasonbench.ceiling import measure_ceiling
+    from reasonbench.tasks import get_task
+
+    split = split or get_task(task).splits()[0]
+    windows = sorted({parse_tokens(w) for w in window})
+    ceilings = [measure_ceiling(task, split, t, count, windows) for t in trace]
+    if fmt == "json":
+        for c in ceilings:
+            out.print_json(json.dumps({**c.__dict__, "within": {str(k): v for k, v in c.within.items()}}))
+        return
+    head = [
+        "trace",
+        *(f"≤{w:,}" for w in windows),
+        "solved",
+        "context p50 / p90",
+        "decoded",
+        "critical",
+        "threads",
+    ]
+    rows = [
+        [
+            c.trace,
+            *(f"{c.within[w]:.0%}" for w in windows),
+            f"{c.solved:.0%}",
+            f"{c.context_median:,.0f} / {c.context_p90:,.0f}",
+            f"{c.decoded_median:,.0f}",
+            f"{c.critical_path_median:,.0f}",
+            f"{c.threads_mean:.1f}",
+        ]
+        for c in ceilings
+    ]
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        sys.stdout.write(
+            "".join(line + "\n" for line in [*lines, *("| " + " | ".join(r) + " |" for r in rows)])
+        )
+        return
+    if fmt != "rich":
+        raise UserError(f"--format must be rich, markdown or json, got {fmt!r}")
+    table = Table(title=f"{task} {split}: symbolic ceiling on {count} problems")
+    for col in head:
+        table.add_column(col, justify="left" if col == "trace" else "right")
+    for r in rows:
+        table.add_row(*r)
+    out.print(table)
 
 
 @tasks_app.command("solve")

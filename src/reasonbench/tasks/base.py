@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from reasonbench.ceiling import SearchShape
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,12 @@ class Task(Protocol):
 
     def training_documents(self, problem: Problem, kind: str, seed: int = 0) -> list[Document]:
         """The training texts ``kind`` makes of ``problem``: one trace, or (spawn/join) one per thread."""
+        ...
+
+    def search_shape(
+        self, problem: Problem, kind: str, count: Callable[[str], int], seed: int = 0
+    ) -> SearchShape:
+        """The symbolic search behind trace ``kind``, measured in tokens by ``count`` (``ceiling.py``)."""
         ...
 
 

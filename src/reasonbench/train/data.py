@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from reasonbench.frozen import find, load_problems
 from reasonbench.tasks import get_task
-from reasonbench.tasks.base import Document
+from reasonbench.tasks.base import Document, Problem
 from reasonbench.train.recipe import Recipe
 
 STREAM_FORMAT = 3
@@ -34,8 +37,8 @@ def _key(data: dict) -> str:
     return json.dumps(d, sort_keys=True)
 
 
-def training_documents(recipe: Recipe) -> list[Document]:
-    """The training documents of every distinct training problem (one trace each; APR: one per thread)."""
+def training_problems(recipe: Recipe) -> list[Problem]:
+    """The recipe's ``n_problems`` distinct training problems, none of them in the frozen val split."""
     task = get_task(recipe.task)
     frozen = find(recipe.task, recipe.split)
     held_out = (
@@ -43,8 +46,17 @@ def training_documents(recipe: Recipe) -> list[Document]:
     )
     # Over-draw a little so that dropping val problems still leaves n_problems.
     problems = task.generate(recipe.split, recipe.n_problems + len(held_out), seed=recipe.data_seed)
-    kept = [p for p in problems if _key(p.data) not in held_out][: recipe.n_problems]
-    return [doc for p in kept for doc in task.training_documents(p, recipe.trace, seed=p.index)]
+    return [p for p in problems if _key(p.data) not in held_out][: recipe.n_problems]
+
+
+def training_documents(recipe: Recipe) -> list[Document]:
+    """The training documents of every distinct training problem (one trace each; APR: one per thread)."""
+    return _documents(recipe, training_problems(recipe))
+
+
+def _documents(recipe: Recipe, problems: list[Problem]) -> list[Document]:
+    task = get_task(recipe.task)
+    return [doc for p in problems for doc in task.training_documents(p, recipe.trace, seed=p.index)]
 
 
 def data_fingerprint(recipe: Recipe) -> str:
@@ -66,23 +78,49 @@ class TokenStream:
     """1-D ``bool``: whether predicting ``ids[i]`` is trained (false for ``<s>`` and given text)."""
 
 
-def token_stream(recipe: Recipe, tokenizer, cache_dir: Path | None = None) -> TokenStream:
-    """The whole training set as one token stream (cached under ``cache_dir``)."""
+def _encode(recipe: Recipe, problems: list[Problem]) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids and trained flags of ``problems``' documents, each ``<s> given rest </s>``."""
+    from reasonbench.train.tokenizer import build_tokenizer
+
+    tokenizer = build_tokenizer()
+    bos, eos = tokenizer.bos_token_id, tokenizer.eos_token_id
+    docs = _documents(recipe, problems)
+    ids: list[int] = []
+    trained: list[bool] = []
+    given = tokenizer([d.text[: d.given] for d in docs], add_special_tokens=False)["input_ids"]
+    rest = tokenizer([d.text[d.given :] for d in docs], add_special_tokens=False)["input_ids"]
+    for g, r in zip(given, rest, strict=True):
+        ids += [bos, *g, *r, eos]
+        trained += [False] * (1 + len(g)) + [True] * (len(r) + 1)
+    return np.asarray(ids, dtype=np.int32), np.asarray(trained, dtype=np.bool_)
+
+
+def _encode_chunk(args: tuple[Recipe, list[Problem]]) -> tuple[np.ndarray, np.ndarray]:
+    return _encode(*args)
+
+
+def token_stream(recipe: Recipe, cache_dir: Path | None = None, workers: int = 0) -> TokenStream:
+    """The whole training set as one token stream (cached under ``cache_dir``).
+
+    Trace writing and tokenizing run in ``workers`` processes (0 = one per core): building 100M tokens of
+    spawn/join traces takes minutes on one core. Chunks are joined in problem order, so the stream does not
+    depend on the worker count.
+    """
     cache = cache_dir / f"tokens-{data_fingerprint(recipe)}.pt" if cache_dir else None
     if cache is not None and cache.exists():
         return TokenStream(**torch.load(cache))
-    ids: list[int] = []
-    trained: list[bool] = []
-    bos, eos = tokenizer.bos_token_id, tokenizer.eos_token_id
-    docs = training_documents(recipe)
-    for chunk in range(0, len(docs), 1024):
-        batch = docs[chunk : chunk + 1024]
-        given = tokenizer([d.text[: d.given] for d in batch], add_special_tokens=False)["input_ids"]
-        rest = tokenizer([d.text[d.given :] for d in batch], add_special_tokens=False)["input_ids"]
-        for g, r in zip(given, rest, strict=True):
-            ids += [bos, *g, *r, eos]
-            trained += [False] * (1 + len(g)) + [True] * (len(r) + 1)
-    stream = TokenStream(torch.tensor(ids, dtype=torch.int32), torch.tensor(trained, dtype=torch.bool))
+    problems = training_problems(recipe)
+    chunks = [(recipe, problems[i : i + 500]) for i in range(0, len(problems), 500)]
+    workers = workers or os.cpu_count() or 1
+    if workers > 1 and len(chunks) > 1:
+        # fork: the workers run pure Python (no torch ops), and spawn would re-import a caller's script.
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_encode_chunk, chunks)
+    else:
+        parts = [_encode_chunk(c) for c in chunks]
+    ids = np.concatenate([part_ids for part_ids, _ in parts])
+    trained = np.concatenate([part_trained for _, part_trained in parts])
+    stream = TokenStream(torch.from_numpy(ids), torch.from_numpy(trained))
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         torch.save({"ids": stream.ids, "trained": stream.trained}, cache)

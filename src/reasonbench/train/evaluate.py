@@ -16,9 +16,19 @@ import time
 
 
 async def greedy_accuracy(
-    model_dir: str, task_name: str, split: str, n: int, max_tokens: int, strategy: str = "cot"
+    model_dir: str,
+    task_name: str,
+    split: str,
+    n: int,
+    max_tokens: int,
+    strategy: str = "cot",
+    windows: tuple[int, ...] = (),
 ) -> dict:
-    """Solve ``n`` val problems with ``strategy`` (greedy); count verified answers and truncations."""
+    """Solve ``n`` val problems with ``strategy`` (greedy) at each context window in ``windows`` (default:
+    the model's position limit); count verified answers and truncations.
+
+    The top-level fields are those of the first window; ``by_window`` holds every window's.
+    """
     from reasonbench.budget import Budget
     from reasonbench.engine.vllm_backend import VLLMEngine
     from reasonbench.frozen import load_problems
@@ -32,21 +42,25 @@ async def greedy_accuracy(
     sc = StrategyConfig(strategy, spec.make_params(**knobs))
     problems = load_problems(task_name, split, n)
     engine = VLLMEngine(model_dir, dtype="bfloat16")
-    budget = Budget(context=engine.model.max_model_len)
-    config = RunConfig(task_name, split, (sc,), (budget,), n, model=model_dir)
-    t0 = time.monotonic()
-    rows = await asyncio.gather(*(solve_one(engine, config, p, sc, budget, 0) for p in problems))
-    elapsed = time.monotonic() - t0
+    results = {}
+    for window in windows or (engine.model.max_model_len,):
+        budget = Budget(context=window)
+        config = RunConfig(task_name, split, (sc,), (budget,), n, model=model_dir)
+        t0 = time.monotonic()
+        rows = await asyncio.gather(*(solve_one(engine, config, p, sc, budget, 0) for p in problems))
+        results[window] = {
+            "strategy": strategy,
+            "window": window,
+            "accuracy": sum(r["correct"] for r in rows) / len(rows),
+            "correct": sum(r["correct"] for r in rows),
+            "n": len(rows),
+            "truncated": sum(r["finish"] in ("truncated", "budget") for r in rows),
+            "mean_decoded_tokens": sum(r["decoded_tokens"] for r in rows) / len(rows),
+            "seconds": time.monotonic() - t0,
+        }
     await engine.close()
-    return {
-        "strategy": strategy,
-        "accuracy": sum(r["correct"] for r in rows) / len(rows),
-        "correct": sum(r["correct"] for r in rows),
-        "n": len(rows),
-        "truncated": sum(r["finish"] in ("truncated", "budget") for r in rows),
-        "mean_decoded_tokens": sum(r["decoded_tokens"] for r in rows) / len(rows),
-        "seconds": elapsed,
-    }
+    first = next(iter(results.values()))
+    return {**first, "by_window": {str(w): r["accuracy"] for w, r in results.items()}}
 
 
 def main() -> None:
@@ -57,8 +71,10 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--max-tokens", type=int, default=1024)
     ap.add_argument("--strategy", default="cot")
+    ap.add_argument("--windows", default="", help="comma-separated context windows (default: the model's)")
     a = ap.parse_args()
-    result = asyncio.run(greedy_accuracy(a.model, a.task, a.split, a.n, a.max_tokens, a.strategy))
+    windows = tuple(int(w) for w in a.windows.split(",") if w)
+    result = asyncio.run(greedy_accuracy(a.model, a.task, a.split, a.n, a.max_tokens, a.strategy, windows))
     print(json.dumps(result))
 
 

@@ -34,7 +34,12 @@ class Recipe:
     layers: int = 4
     width: int = 256
     seq_len: int = 1024
-    """Training window; also the model's position limit (train at the length it will generate)."""
+    """Training window (train at the length the model's threads will generate)."""
+    max_positions: int = 0
+    """The exported model's position limit, i.e. the largest window it may be run at (0 = ``seq_len``).
+    Spawn/join threads stay short, yet the model is compared at windows up to 4k."""
+    init_from: str = ""
+    """Warm start: a shipped model name or an HF model directory of the same shape ("" = from scratch)."""
     # optimisation
     batch_size: int = 16
     steps: int = 3000
@@ -50,6 +55,9 @@ class Recipe:
     """Steps between evaluations on the val split through the real vLLM engine (0 = off)."""
     eval_problems: int = 200
     eval_max_tokens: int = 1024
+    eval_windows: tuple[int, ...] = ()
+    """Context windows each evaluation runs at (empty: the model's position limit). The first is the one
+    the learning curve's headline accuracy uses."""
     eval_strategy: str = "cot"
     """Strategy the evaluation runs (greedy): ``cot`` for serial traces, ``apr`` for spawn/join traces."""
 
@@ -59,8 +67,17 @@ class Recipe:
         for name in ("n_problems", "layers", "seq_len", "batch_size", "steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.max_positions and self.max_positions < self.seq_len:
+            raise ValueError(f"max_positions must be 0 or >= seq_len, got {self.max_positions}")
+        if any(w < 16 for w in self.eval_windows):
+            raise ValueError(f"eval_windows must be >= 16 tokens, got {list(self.eval_windows)}")
         if not 0 < self.min_lr <= self.lr:
             raise ValueError(f"need 0 < min_lr <= lr, got {self.min_lr}, {self.lr}")
+
+    @property
+    def positions(self) -> int:
+        """The exported model's position limit."""
+        return self.max_positions or self.seq_len
 
     @property
     def tokens_per_step(self) -> int:
@@ -84,6 +101,8 @@ def load_recipe(spec: str, **overrides: object) -> Recipe:
     if unknown:
         raise UserError(f"{path}: unknown recipe keys {unknown}")
     raw.setdefault("name", path.stem)
+    if isinstance(raw.get("eval_windows"), list):
+        raw["eval_windows"] = tuple(raw["eval_windows"])
     raw.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return Recipe(**raw)

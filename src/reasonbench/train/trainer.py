@@ -80,6 +80,8 @@ def evaluate_subprocess(model_dir: Path, recipe: Recipe) -> dict:
         str(recipe.eval_max_tokens),
         "--strategy",
         recipe.eval_strategy,
+        "--windows",
+        ",".join(map(str, recipe.eval_windows)),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
     if proc.returncode != 0:
@@ -111,13 +113,13 @@ def train(
     import torch.nn.functional as F
 
     from reasonbench.train.data import batch_at, document_starts, token_stream
-    from reasonbench.train.model import build_model, count_params
+    from reasonbench.train.model import build_model, count_params, warm_start
     from reasonbench.train.tokenizer import build_tokenizer
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "recipe.json").write_text(json.dumps(asdict(recipe), indent=2))
     tokenizer = build_tokenizer()
-    stream = token_stream(recipe, tokenizer, cache_dir=out)
+    stream = token_stream(recipe, cache_dir=out)
     starts = document_starts(stream, tokenizer.bos_token_id, recipe.seq_len)
     model = build_model(recipe, tokenizer).to(device)
     optimizer = torch.optim.AdamW(
@@ -131,6 +133,8 @@ def train(
         optimizer.load_state_dict(ckpt["optimizer"])
         start, tokens_seen, elapsed = ckpt["step"], ckpt["tokens_seen"], ckpt["elapsed"]
         _truncate_log(out / LOG, start)
+    elif recipe.init_from:
+        warm_start(model, recipe.init_from)
     amp = torch.autocast(device_type=device, dtype=torch.bfloat16)
     record: dict = {"step": start, "params": count_params(model), "stream_tokens": len(stream.ids)}
     log = (out / LOG).open("a")

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 import re
 
+from reasonbench.ceiling import SearchShape, TokenCounter
 from reasonbench.errors import UserError
 from reasonbench.tasks.base import Document, Problem, Verdict
 from reasonbench.tasks.countdown import trace_parse, traces
 from reasonbench.tasks.countdown.generate import CountdownConfig, generate
 from reasonbench.tasks.countdown.rules import DEFAULT_RULES
 from reasonbench.tasks.countdown.solver import all_solutions, solve
+from reasonbench.tasks.countdown.trace_spec import KINDS, TraceSpec, parse_trace_spec
 from reasonbench.tasks.countdown.verify import verify_answer
-
-APR_BEAM = 8
-"""Beam of the APR traces we train on: wide enough that the search covers ~98% of cd3 problems."""
 
 # cd4 is APR's setting; cd3 is an easier one (three small numbers) for models a CPU can train.
 SPLITS: dict[str, CountdownConfig] = {
@@ -87,32 +87,38 @@ class CountdownTask:
         return CountdownSpawn()
 
     def trace_kinds(self) -> list[str]:
-        return ["sos", "sos-bfs", "sos+", "apr", "direct"]
+        return list(KINDS)
 
     def trace(self, problem: Problem, kind: str, seed: int = 0) -> str:
+        """The trace of ``kind`` (a trace spec: ``apr``, ``apr:beam=3,child_beam=5`` ...) for ``problem``."""
+        spec = parse_trace_spec(kind)
+        search = self._search(problem, spec, random.Random(seed))
+        if isinstance(search, traces.AprTraces):
+            return "".join(traces.apr_examples(search))
+        return search if isinstance(search, str) else search.text
+
+    def _search(
+        self, problem: Problem, spec: TraceSpec, rng: random.Random
+    ) -> traces.SearchTrace | traces.AprTraces | str:
         target, nums = problem.data["target"], list(problem.data["nums"])
-        rng = random.Random(seed)
-        if kind == "sos":
+        if spec.kind == "sos":
             # Like the Stream-of-Search data: the DFS ordered by a heuristic drawn per problem; no pruning
             # threshold, so every trace ends at the goal.
             heuristic = rng.choice([traces.sum_heuristic, traces.mult_heuristic])
-            return traces.sos_dfs(target, nums, rng, heuristic=heuristic)
-        if kind == "sos-bfs":
-            return traces.sos_bfs(target, nums, rng, beam_size=3)
-        if kind == "sos+":
-            return traces.sos_plus(target, nums, rng, beam_size=3)
-        if kind == "apr":
-            return "".join(traces.apr_examples(traces.apr(target, nums, rng, beam_size=APR_BEAM)))
-        if kind == "direct":
-            # One of the problem's solutions drawn by the seed: a sampled direct model should spread its
-            # samples over all of them, not learn one canonical order.
-            solutions = all_solutions(nums, target, DEFAULT_RULES)
-            if not solutions:
-                raise UserError(f"{problem.id} has no solution, so no direct trace")
-            return traces.direct_trace(target, nums, rng.choice(solutions))
-        raise UserError(
-            f"unknown countdown trace kind {kind!r}; choose from: {', '.join(self.trace_kinds())}"
-        )
+            return traces.dfs_search(target, nums, rng, heuristic=heuristic)
+        if spec.kind == "sos-bfs":
+            return traces.bfs_search(target, nums, rng, beam_size=spec.draw("beam", rng))
+        if spec.kind == "sos+":
+            threshold = float(spec.get("threshold"))  # type: ignore[arg-type]
+            return traces.sos_plus_search(target, nums, rng, spec.draw("beam", rng), threshold)
+        if spec.kind == "apr":
+            return _apr_search(target, nums, spec, rng)
+        # direct: one of the problem's solutions drawn by the seed: a sampled direct model should spread its
+        # samples over all of them, not learn one canonical order.
+        solutions = all_solutions(nums, target, DEFAULT_RULES)
+        if not solutions:
+            raise UserError(f"{problem.id} has no solution, so no direct trace")
+        return traces.direct_trace(target, nums, rng.choice(solutions))
 
     def training_documents(self, problem: Problem, kind: str, seed: int = 0) -> list[Document]:
         """One document per trace; for ``apr``, one per main call of the parent and of each child.
@@ -124,15 +130,69 @@ class CountdownTask:
         runtime writes (prompts, prefixes, a continuation's context up to its join block) is given, not
         trained.
         """
-        if kind != "apr":
+        spec = parse_trace_spec(kind)
+        if spec.kind != "apr":
             return [Document(self.trace(problem, kind, seed))]
         target, nums = problem.data["target"], list(problem.data["nums"])
         rng = random.Random(seed)
-        search = traces.first_solved(lambda r: traces.apr(target, nums, r, beam_size=APR_BEAM), rng)
+        search = traces.first_solved(lambda r: _apr_search(target, nums, spec, r), rng)
         if search is None:
-            search = traces.apr(target, nums, rng, beam_size=APR_BEAM)
+            search = _apr_search(target, nums, spec, rng)
         budget = search.sub_calls if rng.random() < 0.5 else None
         return _apr_documents(search, budget)
+
+    def search_shape(self, problem: Problem, kind: str, count: TokenCounter, seed: int = 0) -> SearchShape:
+        """The search behind trace ``kind`` for ``problem``, measured in tokens (see ``ceiling.py``)."""
+        search = self._search(problem, parse_trace_spec(kind), random.Random(seed))
+        prompt = self.prompt(problem)
+        if isinstance(search, traces.AprTraces):
+            return _apr_shape(search, count)
+        text = search if isinstance(search, str) else search.text
+        solved = True if isinstance(search, str) else search.solved
+        context = count(text)
+        decoded = context - count(prompt)
+        return SearchShape(solved, context if solved else math.inf, context, 1, decoded, decoded)
+
+
+def _apr_search(target: int, nums: list[int], spec: TraceSpec, rng: random.Random) -> traces.AprTraces:
+    beam = spec.draw("beam", rng)
+    child_beam = spec.draw("child_beam", rng) or beam
+    threshold = float(spec.get("threshold"))  # type: ignore[arg-type]
+    return traces.apr(target, nums, rng, beam, child_beam, threshold, max_depth=spec.draw("depth", rng))
+
+
+def _given(search: traces.AprTraces, i: int) -> int:
+    """Characters of main call ``i`` the runtime writes: the prompt, or the context up to the join block."""
+    text = search.main_calls[i]
+    if i == 0:
+        return len(traces.state_prompt(search.start))
+    return text.rindex(traces.JOIN_CLOSE) + len(traces.JOIN_CLOSE) + 1
+
+
+def _apr_shape(search: traces.AprTraces, count: TokenCounter) -> SearchShape:
+    """Thread contexts, tokens and critical path of an APR search tree; its solution's window."""
+    # A call that ends in a spawn block stops at its closing marker: the newline after it is never decoded.
+    texts = [t[:-1] if i < len(search.spawns) else t for i, t in enumerate(search.main_calls)]
+    contexts = [count(t) for t in texts]
+    own = [c - count(t[: _given(search, i)]) for i, (c, t) in enumerate(zip(contexts, texts, strict=True))]
+    children = [[_apr_shape(c, count) for c in spawn] for spawn in search.spawns]
+    needed = math.inf
+    if search.solved:
+        needed = max(contexts)
+        # The search returns as soon as a child of its last spawn reports the goal: that child's window
+        # counts too; otherwise the thread found the goal itself.
+        if search.spawns:
+            winners = [s for s, c in zip(children[-1], search.spawns[-1], strict=True) if c.solved]
+            if winners:
+                needed = max(needed, winners[0].window_needed)
+    return SearchShape(
+        solved=search.solved,
+        window_needed=needed,
+        max_context=max([*contexts, *(c.max_context for spawn in children for c in spawn)]),
+        threads=1 + sum(c.threads for spawn in children for c in spawn),
+        decoded=sum(own) + sum(c.decoded for spawn in children for c in spawn),
+        critical_path=sum(own) + sum(max((c.critical_path for c in spawn), default=0) for spawn in children),
+    )
 
 
 def _apr_documents(search: traces.AprTraces, budget: int | None) -> list[Document]:
@@ -140,11 +200,7 @@ def _apr_documents(search: traces.AprTraces, budget: int | None) -> list[Documen
     prefix = "" if budget is None else traces.with_sub_call_budget("", budget)
     docs = []
     for i, text in enumerate(search.main_calls):
-        given = len(traces.state_prompt(search.start))
-        if i > 0:  # a continuation: the context and the join block the runtime wrote
-            end = text.rindex(traces.JOIN_CLOSE) + len(traces.JOIN_CLOSE) + 1
-            given = end
-        docs.append(Document(prefix + text, len(prefix) + given))
+        docs.append(Document(prefix + text, len(prefix) + _given(search, i)))
     for child in search.children:
         docs.extend(_apr_documents(child, None))
     return docs
