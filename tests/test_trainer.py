@@ -234,3 +234,38 @@ def test_sudoku_spawn_documents_replay_through_the_apr_runtime() -> None:
         attempt = asyncio.run(apr(p, APRParams(max_tokens=100_000, child_max_tokens=100_000), ctx))
         assert attempt.answer is not None and task.verify(p, attempt.answer).correct
     assert spawned >= 3  # some 6x6 puzzles need a guess, so the parent spawns
+
+
+def test_a_warm_start_begins_from_the_source_weights_and_a_misfit_is_refused(tmp_path) -> None:
+    import torch
+
+    from reasonbench.train.model import build_model, warm_start
+    from reasonbench.train.tokenizer import build_tokenizer
+
+    source = dataclasses.replace(TINY, steps=5)
+    train(source, tmp_path / "a", evaluate=_no_eval)
+    tok = build_tokenizer()
+    fresh = build_model(dataclasses.replace(TINY, seed=1, max_positions=512), tok)
+    warm_start(fresh, str(tmp_path / "a" / "model"))
+    trained = torch.load(tmp_path / "a" / "checkpoint.pt")["model"]
+    for name, value in fresh.state_dict().items():
+        # The export is bf16: the warm start equals the trained weights up to that rounding.
+        assert torch.allclose(value, trained[name].to(torch.bfloat16).float()), name
+    wider = build_model(dataclasses.replace(TINY, width=128), tok)
+    with pytest.raises(UserError, match="do not fit"):
+        warm_start(wider, str(tmp_path / "a" / "model"))
+
+
+def test_norm_gains_are_not_weight_decayed(tmp_path) -> None:
+    import torch
+
+    recipe = dataclasses.replace(TINY, steps=1, lr=1e-9, min_lr=1e-9, weight_decay=0.5)
+    train(recipe, tmp_path, evaluate=_no_eval)
+    from reasonbench.train.model import build_model
+    from reasonbench.train.tokenizer import build_tokenizer
+
+    groups = torch.load(tmp_path / "checkpoint.pt")["optimizer"]["param_groups"]
+    decay = {g["weight_decay"]: len(g["params"]) for g in groups}
+    names = [n for n, _ in build_model(recipe, build_tokenizer()).named_parameters()]
+    norms = [n for n in names if "norm" in n]
+    assert decay == {0.0: len(norms), 0.5: len(names) - len(norms)} and norms

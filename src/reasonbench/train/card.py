@@ -16,19 +16,59 @@ import platform
 from pathlib import Path
 
 
+def _window_label(window: str | int) -> str:
+    w = int(window)
+    return f"{w // 1024}k" if w % 1024 == 0 else str(w)
+
+
 def _curve(log: list[dict]) -> str:
-    rows = ["| step | tokens seen | loss | val accuracy (greedy) | truncated |", "|---:|---:|---:|---:|---:|"]
+    """The journal: loss every few hundred steps, and at every evaluation its accuracy at each window."""
+    evals = [r["eval"] for r in log if "eval" in r]
+    windows = sorted({int(w) for ev in evals for w in ev.get("by_window", {})})
+    acc_cols = [f"greedy @{_window_label(w)}" for w in windows] or ["val accuracy (greedy)"]
+    rows = [
+        "| step | tokens seen | loss | " + " | ".join(acc_cols) + " | truncated |",
+        "|---:|---:|---:|" + "---:|" * len(acc_cols) + "---:|",
+    ]
     marks = {r["step"] for r in log if "eval" in r}
     every = max(1, len(log) // 10)
     for r in log:
         if r["step"] in marks or (r["step"] % (every * 1) == 0 and r["step"] % 100 == 0):
             ev = r.get("eval", {})
-            acc = f"{ev['accuracy']:.1%}" if "accuracy" in ev else ""
+            if windows:
+                accs = [
+                    f"{ev['by_window'][str(w)]:.1%}" if str(w) in ev.get("by_window", {}) else ""
+                    for w in windows
+                ]
+            else:
+                accs = [f"{ev['accuracy']:.1%}" if "accuracy" in ev else ""]
             trunc = f"{ev['truncated']}/{ev['n']}" if "truncated" in ev else ""
             rows.append(
-                f"| {r['step']} | {r['tokens_seen'] / 1e6:.1f}M | {r['loss']:.4f} | {acc} | {trunc} |"
+                f"| {r['step']} | {r['tokens_seen'] / 1e6:.1f}M | {r['loss']:.4f} | "
+                + " | ".join(accs)
+                + f" | {trunc} |"
             )
     return "\n".join(rows)
+
+
+def _ceiling(recipe: dict, windows: list[int]) -> str:
+    """The symbolic ceiling of the recipe's own traces on the val problems the evaluation uses."""
+    from reasonbench.ceiling import measure_ceiling
+
+    c = measure_ceiling(recipe["task"], recipe["split"], recipe["trace"], recipe["eval_problems"], windows)
+    head = " | ".join(f"≤{_window_label(w)}" for w in windows)
+    cells = " | ".join(f"{c.within[w]:.0%}" for w in windows)
+    return (
+        f"The search that wrote the `{recipe['trace']}` traces, run on the first {c.problems} val problems, "
+        "solves this fraction inside each window: the accuracy a model that imitated it exactly would reach "
+        "(a model trained on traces that reach the goal can exceed it). Largest thread context median "
+        f"{c.context_median:,.0f} (p90 {c.context_p90:,.0f}); tokens decoded by all threads median "
+        f"{c.decoded_median:,.0f}; critical path median {c.critical_path_median:,.0f}; "
+        f"{c.threads_mean:.1f} threads on average.\n\n"
+        f"| ceiling | {head} |\n|---|" + "---:|" * len(windows) + f"\n| `{recipe['trace']}` | {cells} |\n\n"
+        f"Reproduce: `reasonbench tasks ceiling {recipe['task']} --split {recipe['split']} "
+        f"--trace '{recipe['trace']}' -n {c.problems}`\n"
+    )
 
 
 def _measured(results: Path) -> str:
@@ -80,16 +120,22 @@ def write_card(
     data = (
         f"{recipe['n_problems']:,} distinct `{recipe['split']}` problems drawn with seed "
         f"`{recipe['data_seed']}` (frozen val problems excluded), "
-        + ("every thread's main call as its own document" if recipe["trace"] == "apr" else "one trace each")
+        + (
+            "every thread's main call as its own document"
+            if recipe["trace"].startswith("apr")
+            else "one trace each"
+        )
     )
     optim = (
         f"AdamW, lr {recipe['lr']} → {recipe['min_lr']} (warmup {recipe['warmup_steps']}, cosine), "
         f"batch {recipe['batch_size']} x {recipe['seq_len']}"
     )
+    init = recipe.get("init_from") or ""
+    origin = f"from the weights of `{Path(init).name}`" if init else "from scratch"
     text = f"""# {recipe["name"]}
 
 A {recipe["layers"]}-layer, {recipe["width"]}-wide Llama ({params.get("vocab_size")}-token trace tokenizer)
-trained from scratch by reasonbench on its own `{recipe["trace"]}` search traces of `{recipe["task"]}` split
+trained {origin} by reasonbench on its own `{recipe["trace"]}` search traces of `{recipe["task"]}` split
 `{recipe["split"]}`. bf16 safetensors, {size / 1e6:.1f} MB. Loads in vLLM and transformers.
 
 {retrain or f"Retrain with one command: `reasonbench train --recipe {recipe['name']}`."}
@@ -114,6 +160,14 @@ trained from scratch by reasonbench on its own `{recipe["trace"]}` search traces
 ## Accuracy
 """
     text += _measured(results) if results is not None else "\n(Not measured yet.)\n"
+    if recipe["task"] == "countdown":
+        windows = sorted({int(w) for r in log for w in r.get("eval", {}).get("by_window", {})}) or [
+            512,
+            1024,
+            2048,
+            4096,
+        ]
+        text += "\n## Symbolic ceiling\n\n" + _ceiling(recipe, windows)
     path = model_dir / "README.md"
     path.write_text(text)
     return path

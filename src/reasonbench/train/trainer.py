@@ -122,9 +122,14 @@ def train(
     stream = token_stream(recipe, cache_dir=out)
     starts = document_starts(stream, tokenizer.bos_token_id, recipe.seq_len)
     model = build_model(recipe, tokenizer).to(device)
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=recipe.lr, betas=(0.9, 0.95), weight_decay=recipe.weight_decay
-    )
+    # As nanoGPT: decay matrices (and the tied embedding), never norm gains, which weight decay would pull
+    # towards zero for no benefit.
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": recipe.weight_decay},
+        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=recipe.lr, betas=(0.9, 0.95))
     start, tokens_seen, elapsed = 0, 0, 0.0
     ckpt_path = out / CHECKPOINT
     if resume and ckpt_path.exists():
