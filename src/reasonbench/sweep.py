@@ -14,10 +14,9 @@ Every combination of list-valued parameters is one configuration; duplicates are
 from __future__ import annotations
 
 import itertools
+import tomllib
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 from reasonbench.budget import Budget
 from reasonbench.errors import UserError

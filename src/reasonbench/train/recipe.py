@@ -7,10 +7,9 @@ finds ``recipes/NAME.toml`` in the package, or takes a path.
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
-
-import tomllib
 
 from reasonbench.errors import UserError
 
