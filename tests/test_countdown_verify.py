@@ -61,6 +61,8 @@ ACCEPTED_SOLUTION = [
     "Put it in <answer></answer>. <answer>9-3=6\n4*6=24</answer>",
     "(9-3)*4\n\nso (9-3)*4 it is",  # the same expression twice is not ambiguous
     TRACE,
+    "9-3=6, 4*6=24",  # a step list on one line, as public data sets store solutions
+    "9 - 3 = 6; 6 * 4 = 24",
 ]
 
 
@@ -140,7 +142,9 @@ REJECTED = [
     (N, T, "(9-3)*4 = 24 = 24", DEFAULT_RULES, "more than one"),
     (N, T, "24 = (9-3)*4", DEFAULT_RULES, "right-hand side"),
     (N, T, "(9-3)*4 or maybe 9*3-4", DEFAULT_RULES, "ambiguous"),
-    (N, T, "9-3=6, 4*6=24", DEFAULT_RULES, "ambiguous"),
+    (N, T, "9-3=6, 4*6=25", DEFAULT_RULES, "does not match"),
+    (N, T, "9-3=6; 6*4=24, 9-3=6", DEFAULT_RULES, "more often"),
+    (N, T, "9-3=6, then 4*6=24", DEFAULT_RULES, "ambiguous"),  # prose between steps: not a step list
     (N, T, "<answer>(9-3)*4</answer> no wait <answer>9*3-4</answer>", DEFAULT_RULES, "ambiguous"),
     (N, T, "9-3=6 and 4*6=24\n24=24", DEFAULT_RULES, "several steps"),
     (N, T, "9-3=6\n(9-3)*4=24", DEFAULT_RULES, "not a step"),

@@ -99,6 +99,7 @@ _RUN = re.compile(r"[0-9 +\-*/()=^]+")
 _TOKEN = re.compile(r" *(?:([0-9]+)|(\*\*|[-+*/()=^]))")
 # The look-behind lets a match start only at the first digit of a number (linear time on digit runs).
 _STEP = re.compile(r"(?<![0-9])(-?[0-9]+) *([-+*/]) *(-?[0-9]+) *= *(-?[0-9]+)")
+_STEP_SEPARATOR = re.compile(r"(?<=[0-9]) *[,;] *(?=-?[0-9])")
 _STEP_FULL = re.compile(r" *(-?[0-9]+) *([-+*/]) *(-?[0-9]+) *= *(-?[0-9]+) *")
 _TRACE_STEP = re.compile(re.escape(_TRACE_MARK) + r"([^,\n]*), Resulting Numbers:")
 _BULLETS = frozenset("-*+•")
@@ -194,9 +195,24 @@ def _int(digits: str) -> int:
 # -- step lists ----------------------------------------------------------------------------------------------
 
 
+def _step_lines(text: str) -> list[str]:
+    """The lines with '=', a line of several steps separated by commas or semicolons split into one per step
+    (public data sets store solutions as ``61-42=19, 66-19=47``)."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if "=" not in line:
+            continue
+        parts = _STEP_SEPARATOR.split(line)
+        if len(parts) > 1 and all(len(_STEP.findall(p)) == 1 for p in parts):
+            out.extend(parts)
+        else:
+            out.append(line)
+    return out
+
+
 def _is_step_list(text: str) -> bool:
-    # One line with '=' is read as an expression: a one-step answer '9-3=6' means the same either way.
-    return _TRACE_MARK in text or sum(1 for line in text.splitlines() if "=" in line) >= 2
+    # One step is read as an expression: a one-step answer '9-3=6' means the same either way.
+    return _TRACE_MARK in text or len(_step_lines(text)) >= 2
 
 
 def _step_from_line(line: str) -> Step:
@@ -238,7 +254,7 @@ def _steps(text: str) -> list[Step]:
     if _TRACE_MARK in text:
         lines, read = [ln for ln in text.splitlines() if _TRACE_MARK in ln], _trace_step
     else:
-        lines, read = [ln for ln in text.splitlines() if "=" in ln], _step_from_line
+        lines, read = _step_lines(text), _step_from_line
     if len(lines) > MAX_STEPS:
         raise AnswerError(f"more than {MAX_STEPS} steps (absurd size)")
     steps = [read(line) for line in lines]
