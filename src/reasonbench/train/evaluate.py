@@ -38,7 +38,8 @@ async def greedy_accuracy(
     spec = resolve(strategy)
     knobs = {"max_tokens": max_tokens}
     if strategy == "apr":
-        knobs["child_max_tokens"] = max_tokens
+        # A spawn/join model decides how many children it spawns; the evaluation must not cap them.
+        knobs.update(child_max_tokens=max_tokens, max_children=32)
     sc = StrategyConfig(strategy, spec.make_params(**knobs))
     problems = load_problems(task_name, split, n)
     engine = VLLMEngine(model_dir, dtype="bfloat16")
