@@ -92,12 +92,16 @@ def test_shipped_recipe_loads_and_bad_ones_are_user_errors(tmp_path) -> None:
 def test_exported_model_is_evaluated_by_the_real_engine(tmp_path) -> None:
     from reasonbench.train.trainer import evaluate_subprocess
 
-    recipe = dataclasses.replace(TINY, steps=2, eval_problems=4, eval_max_tokens=16)
+    recipe = dataclasses.replace(
+        TINY, steps=2, eval_problems=4, eval_max_tokens=64, max_positions=256, eval_windows=(48, 96)
+    )
     train(recipe, tmp_path, evaluate=_no_eval)
     result = evaluate_subprocess(tmp_path / "model", recipe)
     assert "error" not in result, result
-    assert result["n"] == 4 and 0.0 <= result["accuracy"] <= 1.0
-    assert result["mean_decoded_tokens"] > 0
+    assert result["n"] == 4 and set(result["by_window"]) == {"48", "96"}
+    # A model trained for two steps writes garbage: the harness must score it, and score it wrong.
+    assert result["correct"] == 0 and result["by_window"]["96"] == 0.0
+    assert 0 < result["mean_decoded_tokens"] <= 48  # the first window's decodes stop inside it
 
 
 def test_every_training_window_starts_at_a_document() -> None:
