@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -122,24 +120,3 @@ def test_the_sudoku_preset_runs_each_strategy_on_the_model_trained_for_it(all_sh
         "sudoku-apr": {"apr"},
     }
     assert {r.split for r in runs} == {"sudoku6_search"} and all(r.n_problems >= 500 for r in runs)
-
-
-@pytest.mark.slow
-def test_every_strategy_runs_on_the_default_sudoku_split_on_the_real_engine(tmp_path) -> None:
-    from reasonbench.models.random_init import build_random_llama
-    from reasonbench.results import read_rows
-
-    model = build_random_llama(tmp_path / "llama", max_len=1024)
-    out = tmp_path / "res"
-    args = ["run", "--task", "sudoku", "--model", str(model), "-n", "2", "-b", "512", "-P", "max_tokens=32"]
-    for s in ("cot", "sc", "bon", "backtrack", "apr"):
-        args += ["--strategy", s]
-    proc = subprocess.run(
-        [sys.executable, "-m", "reasonbench", *args, "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    df = read_rows(out)
-    assert set(df.split) == {"sudoku6_search"} and len(df) == 2 * 5
