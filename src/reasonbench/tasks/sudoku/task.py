@@ -136,7 +136,8 @@ class SudokuTask:
             self.trace(problem, kind)  # the one-line error naming the styles
         puzzle, size = _board(problem)
         prompt = self.prompt(problem)
-        counts = {"guesses": solution_guesses(puzzle, size) or 0}
+        needed = solution_guesses(puzzle, size)  # None: not a unique puzzle (typed by a user)
+        counts = {} if needed is None else {"guesses": needed}
         split = spawn_traces(puzzle, size) if kind == "spawn" else None
         if split is not None:
             counts["children"] = len(split.children)
