@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import random
 
@@ -10,7 +11,7 @@ import pytest
 
 from fakes import FakeEngine, replay
 from reasonbench.budget import Budget
-from reasonbench.ceiling import SearchShape, ceiling
+from reasonbench.ceiling import SearchShape, Spread, ceiling
 from reasonbench.cli import main
 from reasonbench.errors import UserError
 from reasonbench.meter import Meter
@@ -110,3 +111,87 @@ def test_ceiling_command_prints_one_row_per_trace_and_rejects_bad_specs(capsys) 
         main(["tasks", "ceiling", "-s", "cd3", "-n", "5", "-t", "apr:beam=zero"])
     assert exc.value.code == 2
     assert "beam must be" in capsys.readouterr().err
+
+
+SUDOKU = get_task("sudoku")
+
+
+def test_a_sudoku_spawn_shape_measures_threads_as_the_runtime_meter_does() -> None:
+    # Every sudoku6_search puzzle spawns; replayed through the APR runtime, one token per character.
+    for p in SUDOKU.generate("sudoku6_search", 6, seed="shape-test"):
+        docs = SUDOKU.training_documents(p, "spawn")
+        shape = SUDOKU.search_shape(p, "spawn", len)
+        meter = Meter(FakeEngine(replay([d.text for d in docs])), Budget())
+        ctx = Context(SUDOKU, get_profile("trace"), meter, seed=0)
+        attempt = asyncio.run(apr(p, APRParams(max_tokens=100_000, child_max_tokens=100_000), ctx))
+        assert shape.solved and SUDOKU.verify(p, attempt.answer or "").correct
+        assert shape.max_context == meter.usage.max_context
+        assert shape.critical_path == meter.usage.critical_path
+        assert shape.threads == meter.usage.threads == 1 + shape.counts["children"]
+
+
+def test_a_sudoku_spawn_search_fits_a_window_its_serial_search_does_not() -> None:
+    # The point of spawn/join: the longest thread of the search is shorter than the serial trace.
+    shapes = [
+        (SUDOKU.search_shape(p, "dfs", len), SUDOKU.search_shape(p, "spawn", len))
+        for p in SUDOKU.generate("sudoku6_search", 20, seed="window-test")
+    ]
+    assert all(spawn.window_needed <= spawn.max_context for _, spawn in shapes)
+    assert sum(spawn.window_needed < dfs.window_needed for dfs, spawn in shapes) >= 15
+
+
+def test_sudoku_dfs_guess_lines_exceed_the_guesses_needed_only_after_dead_ends() -> None:
+    for p in SUDOKU.generate("sudoku6_search", 30, seed="count-test"):
+        counts = SUDOKU.search_shape(p, "dfs", len).counts
+        assert counts["guesses"] >= 2  # the split's knob
+        assert counts["guess lines"] >= counts["guesses"]
+        if counts["dead ends"] == 0:
+            assert counts["guess lines"] == counts["guesses"]  # every guess was right
+
+
+def test_a_sudoku_direct_shape_is_one_thread_that_decodes_its_trace() -> None:
+    p = SUDOKU.generate("sudoku6_search", 1, seed="direct")[0]
+    shape = SUDOKU.search_shape(p, "direct", len)
+    text = SUDOKU.prompt(p) + SUDOKU.trace(p, "direct")
+    assert shape.solved and shape.threads == 1 and shape.window_needed == shape.max_context == len(text)
+    assert shape.decoded == shape.critical_path == len(text) - len(SUDOKU.prompt(p))
+
+
+def test_an_unknown_sudoku_trace_has_no_shape() -> None:
+    with pytest.raises(UserError, match="unknown sudoku trace style"):
+        SUDOKU.search_shape(SUDOKU.generate("sudoku4", 1)[0], "apr", len)
+
+
+def test_a_spread_summarises_a_count_and_buckets_its_tail() -> None:
+    s = Spread.of([2, 2, 3, 5, 7, 9])
+    assert (s.median, s.max, s.histogram) == (4.0, 9, {2: 2, 3: 1, 5: 1, 7: 1, 9: 1})
+    assert s.shares(3) == "2: 33%, 3: 17%, 5+: 50%"
+
+
+def test_ceiling_collects_the_counts_of_the_shapes_that_have_them() -> None:
+    shapes = [
+        SearchShape(True, 300, 300, 1, 250, 250, {"guesses": 2}),
+        SearchShape(True, 300, 300, 1, 250, 250, {"guesses": 4, "dead ends": 1}),
+    ]
+    c = ceiling("t", shapes, [512])
+    assert c.counts["guesses"].mean == 3 and c.counts["dead ends"].histogram == {1: 1}
+
+
+def test_sudoku_ceiling_command_reports_windows_and_counts_per_puzzle(capsys) -> None:
+    argv = ["tasks", "ceiling", "sudoku", "-n", "12", "-t", "dfs", "-t", "direct", "-t", "spawn"]
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "-w", "512", "-w", "1k", "-f", "markdown"])
+    assert exc.value.code == 0
+    windows, counts = (table.splitlines()[2:] for table in capsys.readouterr().out.strip().split("\n\n"))
+    assert [ln.split(" | ")[0] for ln in windows] == ["| dfs", "| direct", "| spawn"]
+    assert all(ln.count("%") == 3 for ln in windows)  # two windows and "solved"
+    assert any(ln.startswith("| spawn | children | 2.00 |") for ln in counts)
+    assert sum(ln.startswith(("| dfs | guesses", "| spawn | guesses")) for ln in counts) == 2
+
+
+def test_sudoku_ceiling_json_holds_each_counts_histogram(capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["tasks", "ceiling", "sudoku", "-n", "8", "-t", "dfs", "-f", "json"])
+    assert exc.value.code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["problems"] == 8 and sum(data["counts"]["guesses"]["histogram"].values()) == 8

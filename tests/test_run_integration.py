@@ -34,7 +34,7 @@ def reasonbench(*args: str) -> subprocess.CompletedProcess:
     "task,split,strategies",
     [
         ("countdown", "cd3", ["cot", "sc", "bon", "backtrack", "apr"]),
-        ("sudoku", "sudoku4", ["cot", "sc", "bon", "backtrack", "apr"]),
+        ("sudoku", None, ["cot", "sc", "bon", "backtrack", "apr"]),  # the task's default split
     ],
 )
 def test_every_strategy_runs_from_the_cli_on_the_real_engine(
@@ -45,8 +45,7 @@ def test_every_strategy_runs_from_the_cli_on_the_real_engine(
         "run",
         "--task",
         task,
-        "--split",
-        split,
+        *(["--split", split] if split else []),
         "--model",
         str(model_dir),
         "-n",
@@ -67,6 +66,7 @@ def test_every_strategy_runs_from_the_cli_on_the_real_engine(
     df = read_rows(out)
     assert len(df) == 3 * 2 * len(strategies)
     assert set(df.strategy) == set(strategies)
+    assert set(df.split) == {split or "sudoku6_search"}
     assert (df.decoded_tokens > 0).any()
     assert (df[df.budget == "tok200"].tokens <= 200).all()
     assert (df[df.budget == "ctx512"].max_context <= 512).all()

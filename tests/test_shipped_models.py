@@ -38,7 +38,7 @@ def test_every_shipped_tokenizer_starts_prompts_with_bos(name: str) -> None:
 
 def test_the_serial_search_model_is_shipped_and_serves_backtrack() -> None:
     assert "countdown-sos" in SHIPPED
-    assert default_model("countdown", "backtrack") == "countdown-sos"
+    assert default_model("countdown", "cd3", "backtrack") == "countdown-sos"
 
 
 def test_defaults_prefer_the_fitting_model_and_fall_back(monkeypatch, tmp_path) -> None:
@@ -48,26 +48,27 @@ def test_defaults_prefer_the_fitting_model_and_fall_back(monkeypatch, tmp_path) 
         monkeypatch.setattr(models, "shipped_models", lambda: {n: tmp_path / n for n in names})
 
     shipping("countdown-sos", "countdown-direct", "countdown-apr")
-    assert default_model("countdown", "cot") == "countdown-direct"
-    assert default_model("countdown", "sc") == "countdown-direct"
-    assert default_model("countdown", "apr") == "countdown-apr"
+    assert default_model("countdown", "cd3", "cot") == "countdown-direct"
+    assert default_model("countdown", "cd4", "sc") == "countdown-direct"
+    assert default_model("countdown", "cd3", "apr") == "countdown-apr"
     shipping("countdown-sos")
-    assert default_model("countdown", "bon") == "countdown-sos"  # sampling search traces instead
-    assert default_model("countdown", "apr") is None  # no other model writes spawn blocks
-    assert default_model("sudoku", "cot") is None
-    shipping("sudoku-dfs")
-    assert default_model("sudoku", "cot") == default_model("sudoku", "sc") == "sudoku-dfs"
-    assert default_model("sudoku", "apr") is None
+    assert default_model("countdown", "cd3", "bon") == "countdown-sos"  # sampling search traces instead
+    assert default_model("countdown", "cd3", "apr") is None  # no other model writes spawn blocks
+    assert default_model("sudoku", "sudoku4", "cot") is None
+    shipping("sudoku-dfs", "sudoku4-dfs")
+    assert default_model("sudoku", "sudoku6_search", "cot") == "sudoku-dfs"
+    assert default_model("sudoku", "sudoku4", "sc") == "sudoku4-dfs"
+    assert default_model("sudoku", "sudoku6_search", "apr") is None
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("task", "split", "strategy", "budget", "model", "at_least"),
     [
-        # The cards report 72-80% (countdown-sos, 2k) and 99% (sudoku-dfs) on the val splits; a broken
+        # The cards report 72-80% (countdown-sos, 2k) and 99% (sudoku4-dfs) on the val splits; a broken
         # model or harness solves almost none of 20.
         ("countdown", "cd3", "backtrack", "2k", "countdown-sos", 4),
-        ("sudoku", "sudoku4", "cot", "512", "sudoku-dfs", 17),
+        ("sudoku", "sudoku4", "cot", "512", "sudoku4-dfs", 17),
     ],
 )
 def test_run_without_model_uses_the_shipped_model_that_fits(

@@ -1,4 +1,4 @@
-"""Seeded Sudoku generator: reproducible, unique solutions, exact givens, require_guess, validation."""
+"""Seeded Sudoku generator: reproducible, unique solutions, exact givens, guesses needed, validation."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 
 from reasonbench.tasks.sudoku.generate import SPLITS, SudokuConfig, generate
 from reasonbench.tasks.sudoku.solver import count_solutions, fills_by_naked_singles
+from reasonbench.tasks.sudoku.trace_writers import solution_guesses
 
 
 def _givens(puzzle: str) -> int:
@@ -41,21 +42,32 @@ def test_generated_puzzles_are_distinct() -> None:
     assert len(set(puzzles)) == 300
 
 
-def test_require_guess_true_gives_puzzles_naked_singles_cannot_finish() -> None:
-    puzzles = generate(SudokuConfig(size=6, givens=10, require_guess=True, seed="g"), 10)
+def test_one_guess_needed_gives_puzzles_naked_singles_cannot_finish() -> None:
+    puzzles = generate(SudokuConfig(size=6, givens=10, min_guesses=1, seed="g"), 10)
     assert not any(fills_by_naked_singles(p, 6) for p in puzzles)
     assert all(count_solutions(p, 6) == 1 for p in puzzles)
 
 
-def test_require_guess_false_gives_puzzles_naked_singles_finish() -> None:
-    puzzles = generate(SudokuConfig(size=9, givens=30, require_guess=False, seed="g"), 10)
+def test_no_guess_allowed_gives_puzzles_naked_singles_finish() -> None:
+    puzzles = generate(SudokuConfig(size=9, givens=30, max_guesses=0, seed="g"), 10)
     assert all(fills_by_naked_singles(p, 9) for p in puzzles)
 
 
-def test_impossible_require_guess_raises_instead_of_looping() -> None:
+def test_min_guesses_gives_puzzles_whose_solution_path_guesses_that_often() -> None:
+    puzzles = generate(SudokuConfig(size=6, givens=10, min_guesses=2, seed="g"), 8)
+    assert all(solution_guesses(p, 6) >= 2 for p in puzzles)  # type: ignore[operator]
+    assert all(count_solutions(p, 6) == 1 for p in puzzles)
+
+
+def test_a_guess_range_keeps_the_guesses_inside_it() -> None:
+    puzzles = generate(SudokuConfig(size=6, givens=10, min_guesses=1, max_guesses=1, seed="g"), 8)
+    assert [solution_guesses(p, 6) for p in puzzles] == [1] * 8
+
+
+def test_an_impossible_guess_count_raises_instead_of_looping() -> None:
     # Naked singles solve every uniquely solvable 4x4 puzzle, so a guess can never be required.
     with pytest.raises(ValueError, match="givens=6"):
-        generate(SudokuConfig(size=4, givens=6, require_guess=True, seed="x"), 1)
+        generate(SudokuConfig(size=4, givens=6, min_guesses=1, seed="x"), 1)
 
 
 @pytest.mark.parametrize(
@@ -66,7 +78,10 @@ def test_impossible_require_guess_raises_instead_of_looping() -> None:
         ({"size": 4, "givens": 17}, "givens"),
         ({"size": 9, "givens": 16}, "givens"),
         ({"size": 9, "givens": True}, "givens"),
-        ({"require_guess": "yes"}, "require_guess"),
+        ({"min_guesses": -1}, "min_guesses"),
+        ({"min_guesses": True}, "min_guesses"),
+        ({"min_guesses": 2, "max_guesses": 1}, "max_guesses"),
+        ({"size": 4, "max_guesses": 17}, "max_guesses"),
         ({"seed": ""}, "seed"),
     ],
 )
@@ -91,5 +106,7 @@ def test_every_named_split_generates_unique_puzzles_of_its_config(split: str) ->
     config = SPLITS[split]
     puzzles = generate(config, 5)
     assert all(_givens(p) == config.givens and count_solutions(p, config.size) == 1 for p in puzzles)
-    if config.require_guess is not None:
-        assert all(fills_by_naked_singles(p, config.size) != config.require_guess for p in puzzles)
+    guesses = [solution_guesses(p, config.size) for p in puzzles]
+    assert all(g is not None and g >= config.min_guesses for g in guesses)
+    if config.max_guesses is not None:
+        assert all(g is not None and g <= config.max_guesses for g in guesses)

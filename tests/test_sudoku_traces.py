@@ -22,6 +22,7 @@ from reasonbench.tasks.sudoku.traces import (
     parse_trace,
     placement_lines,
     replay_grid,
+    solution_guesses,
     spawn_traces,
     surviving_placements,
 )
@@ -80,9 +81,9 @@ def _rows(grid: str, size: int) -> str:
 def generated_puzzles(draw_: st.DrawFn) -> tuple[str, int]:
     """A generated (unique) 4x4 or 6x6 puzzle; 6x6 ones are often made to need guesses."""
     size = draw_(st.sampled_from([4, 6]))
-    require_guess = draw_(st.sampled_from([None, True])) if size == 6 else None
+    min_guesses = draw_(st.sampled_from([0, 1])) if size == 6 else 0
     givens = draw_(st.integers(4, 8)) if size == 4 else draw_(st.integers(9, 14))
-    config = SudokuConfig(size=size, givens=givens, require_guess=require_guess, seed="trace-tests")
+    config = SudokuConfig(size=size, givens=givens, min_guesses=min_guesses, seed="trace-tests")
     return draw(config, draw_(st.integers(0, 10_000))), size
 
 
@@ -158,6 +159,28 @@ def test_replaying_the_dfs_events_rebuilds_the_solution(case: tuple[str, int]) -
     assert replay_grid(puzzle, size, parsed.events) == parsed.answer
 
 
+def _surviving_guesses(trace: str, size: int) -> int:
+    """Guess points still open when the trace ends: a guess opens one, ``revert ... = none`` closes it."""
+    open_guesses = 0
+    for event in parse_trace(trace, size).events:
+        if event.kind == "guess":
+            open_guesses += 1
+        elif event.kind == "revert" and event.value is None:
+            open_guesses -= 1
+    return open_guesses
+
+
+@settings(max_examples=40, deadline=None)
+@given(generated_puzzles())
+def test_solution_guesses_are_the_guess_points_left_open_on_the_dfs_path(case: tuple[str, int]) -> None:
+    puzzle, size = case
+    assert solution_guesses(puzzle, size) == _surviving_guesses(dfs_trace(puzzle, size), size)
+
+
+def test_solution_guesses_need_a_unique_solution() -> None:
+    assert solution_guesses(EXAMPLE, 4) is None  # three solutions
+
+
 def test_dfs_trace_of_the_documented_example_backtracks_as_derived_by_hand() -> None:
     text = dfs_trace(EXAMPLE, 4)
     assert text.startswith(EXAMPLE_DFS_HEAD)
@@ -200,7 +223,7 @@ def test_prompt_is_the_header_then_the_rows() -> None:
 def branching_puzzles(draw_: st.DrawFn) -> tuple[str, int]:
     """Boards whose DFS has to guess: 6x6 generated ones that need a guess, or sparse random ones."""
     if draw_(st.booleans()):
-        config = SudokuConfig(size=6, givens=10, require_guess=True, seed="spawn-tests")
+        config = SudokuConfig(size=6, givens=10, min_guesses=1, seed="spawn-tests")
         return draw(config, draw_(st.integers(0, 10_000))), 6
     return draw_(any_puzzles())
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from reasonbench.tasks.base import Problem
 
@@ -40,6 +41,42 @@ class SearchShape:
     """Tokens decoded by all threads."""
     critical_path: int
     """Tokens on the longest chain of dependent decodes (a parent's own tokens + its slowest child)."""
+    counts: Mapping[str, int] = field(default_factory=dict)
+    """Task-specific counts of this search (Sudoku: guesses, dead ends, children per spawn)."""
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The distribution of one count over a split's problems."""
+
+    mean: float
+    median: float
+    p90: float
+    max: int
+    histogram: dict[int, int]
+    """Value → problems with that value, ascending."""
+
+    @classmethod
+    def of(cls, values: Sequence[int]) -> Spread:
+        return cls(
+            mean=statistics.fmean(values),
+            median=statistics.median(values),
+            p90=_percentile(values, 0.9),
+            max=max(values),
+            histogram=dict(sorted(Counter(values).items())),
+        )
+
+    def shares(self, buckets: int = 5) -> str:
+        """The histogram as shares of problems: ``2: 53%, 3: 26%, 4+: 21%`` (at most ``buckets`` terms)."""
+        total = sum(self.histogram.values())
+        items = list(self.histogram.items())
+        head, tail = items[: buckets - 1], items[buckets - 1 :]
+        terms = [f"{v}: {n / total:.0%}" for v, n in head]
+        if len(tail) == 1:
+            terms.append(f"{tail[0][0]}: {tail[0][1] / total:.0%}")
+        elif tail:
+            terms.append(f"{tail[0][0]}+: {sum(n for _, n in tail) / total:.0%}")
+        return ", ".join(terms)
 
 
 @dataclass(frozen=True)
@@ -57,6 +94,8 @@ class Ceiling:
     decoded_median: float
     critical_path_median: float
     threads_mean: float
+    counts: dict[str, Spread] = field(default_factory=dict)
+    """The distribution of each count the task reports (problems that lack it are left out)."""
 
 
 def _percentile(values: Sequence[float], q: float) -> float:
@@ -82,6 +121,10 @@ def ceiling(trace: str, shapes: Sequence[SearchShape], windows: Sequence[int]) -
         decoded_median=statistics.median(s.decoded for s in shapes),
         critical_path_median=statistics.median(s.critical_path for s in shapes),
         threads_mean=statistics.fmean(s.threads for s in shapes),
+        counts={
+            name: Spread.of([s.counts[name] for s in shapes if name in s.counts])
+            for name in dict.fromkeys(name for s in shapes for name in s.counts)
+        },
     )
 
 

@@ -35,7 +35,10 @@ out = Console()
 
 TaskArg = Annotated[str, typer.Argument(help="Task name: countdown or sudoku (or an installed plugin).")]
 SplitOpt = Annotated[
-    str | None, typer.Option("--split", "-s", help="Split name, e.g. cd4, cd3, sudoku4, sudoku9.")
+    str | None,
+    typer.Option(
+        "--split", "-s", help="Split name, e.g. cd4, sudoku4 (default: the task's own, see `tasks list`)."
+    ),
 ]
 IndexOpt = Annotated[int, typer.Option("--index", "-i", min=0, help="Problem index within the split.")]
 ProblemOpt = Annotated[
@@ -63,38 +66,35 @@ def _root(
 
 def _pick_problem(task_name: str, split: str | None, index: int, problem: str | None):
     from reasonbench.frozen import load_problems
-    from reasonbench.tasks import get_task
+    from reasonbench.tasks import get_task, resolve_split
 
     task = get_task(task_name)
     if problem is not None:
         return task, task.parse_problem(problem)
-    if split is None:
-        raise UserError("give --problem, or --split with --index")
-    if split not in task.splits():
-        raise UserError(f"unknown {task_name} split {split!r}; choose from: {', '.join(task.splits())}")
-    return task, load_problems(task_name, split, index + 1)[index]
+    return task, load_problems(task_name, resolve_split(task, split), index + 1)[index]
 
 
 @tasks_app.command("list")
 def tasks_list() -> None:
     """List the tasks, their splits, trace formats and frozen test sets."""
     from reasonbench.frozen import FROZEN
-    from reasonbench.tasks import TASKS, get_task
+    from reasonbench.tasks import TASKS, get_task, resolve_split
 
     table = Table(title="tasks")
-    for col in ("task", "splits", "trace formats", "frozen sets"):
+    for col in ("task", "default split", "splits", "trace formats", "frozen sets"):
         table.add_column(col)
     for name in TASKS.names():
         task = get_task(name)
         frozen = ", ".join(f"{fs.split} ({fs.count})" for fs in FROZEN if fs.task == name)
-        table.add_row(name, ", ".join(task.splits()), ", ".join(task.trace_kinds()), frozen)
+        splits, traces = ", ".join(task.splits()), ", ".join(task.trace_kinds())
+        table.add_row(name, resolve_split(task, None), splits, traces, frozen)
     out.print(table)
 
 
 @tasks_app.command("generate")
 def tasks_generate(
     task: TaskArg,
-    split: Annotated[str, typer.Option("--split", "-s", help="Split name, e.g. cd4, cd3, sudoku4.")],
+    split: SplitOpt = None,
     count: Annotated[
         int, typer.Option("--count", "-n", min=1, max=1_000_000, help="How many problems.")
     ] = 10,
@@ -106,11 +106,10 @@ def tasks_generate(
     ] = None,
 ) -> None:
     """Generate problems deterministically and print them as JSON lines."""
-    from reasonbench.tasks import get_task
+    from reasonbench.tasks import get_task, resolve_split
 
     t = get_task(task)
-    if split not in t.splits():
-        raise UserError(f"unknown {task} split {split!r}; choose from: {', '.join(t.splits())}")
+    split = resolve_split(t, split)
     lines = "".join(p.to_json() + "\n" for p in t.generate(split, count, seed))
     if output is None:
         sys.stdout.write(lines)
@@ -169,20 +168,22 @@ def tasks_ceiling(
 
     A model trained on a trace approaches the accuracy of the search that wrote it, within the window it
     is run at. Also shown: the median / p90 of each problem's largest thread context, the median tokens
-    decoded by all threads, the median critical path and the mean thread count.
+    decoded by all threads, the median critical path and the mean thread count; and the task's own counts
+    per problem (Sudoku: guesses on the solution path, dead ends, children per spawn).
     """
+    import dataclasses
     import json
 
     from reasonbench.budget import parse_tokens
     from reasonbench.ceiling import measure_ceiling
-    from reasonbench.tasks import get_task
+    from reasonbench.tasks import get_task, resolve_split
 
-    split = split or get_task(task).splits()[0]
+    split = resolve_split(get_task(task), split)
     windows = sorted({parse_tokens(w) for w in window})
     ceilings = [measure_ceiling(task, split, t, count, windows) for t in trace]
     if fmt == "json":
         for c in ceilings:
-            out.print_json(json.dumps({**c.__dict__, "within": {str(k): v for k, v in c.within.items()}}))
+            out.print_json(json.dumps(dataclasses.asdict(c)))
         return
     head = [
         "trace",
@@ -205,20 +206,35 @@ def tasks_ceiling(
         ]
         for c in ceilings
     ]
+    tables = [(f"{task} {split}: symbolic ceiling on {count} problems", head, rows)]
+    counted = [(c.trace, name, d) for c in ceilings for name, d in c.counts.items()]
+    if counted:  # the task's own per-problem counts (Sudoku: guesses, dead ends, children)
+        head2 = ["trace", "per problem", "mean", "median", "p90", "max", "distribution"]
+        rows2 = [
+            [t, n, f"{d.mean:.2f}", f"{d.median:g}", f"{d.p90:g}", str(d.max), d.shares()]
+            for t, n, d in counted
+        ]
+        tables.append((f"{task} {split}: counts per problem", head2, rows2))
     if fmt == "markdown":
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        sys.stdout.write(
-            "".join(line + "\n" for line in [*lines, *("| " + " | ".join(r) + " |" for r in rows)])
-        )
+        for _, h, rs in tables:
+            lines = [
+                "| " + " | ".join(h) + " |",
+                "|" + "---|" * len(h),
+                *("| " + " | ".join(r) + " |" for r in rs),
+            ]
+            sys.stdout.write("".join(line + "\n" for line in lines) + "\n")
         return
     if fmt != "rich":
         raise UserError(f"--format must be rich, markdown or json, got {fmt!r}")
-    table = Table(title=f"{task} {split}: symbolic ceiling on {count} problems")
-    for col in head:
-        table.add_column(col, justify="left" if col == "trace" else "right")
-    for r in rows:
-        table.add_row(*r)
-    out.print(table)
+    for title, h, rs in tables:
+        table = Table(title=title)
+        for col in h:
+            table.add_column(
+                col, justify="left" if col in ("trace", "per problem", "distribution") else "right"
+            )
+        for r in rs:
+            table.add_row(*r)
+        out.print(table)
 
 
 @tasks_app.command("solve")
@@ -463,7 +479,10 @@ def run_cmd(
         ),
     ],
     task: Annotated[str, typer.Option(help="Task name.")] = "countdown",
-    split: Annotated[str, typer.Option(help="Split (frozen val set when there is one).")] = "cd3",
+    split: Annotated[
+        str | None,
+        typer.Option(help="Split (its frozen val set when there is one; default: the task's own)."),
+    ] = None,
     budget: BudgetOpt = None,
     param: Annotated[
         list[str] | None, typer.Option("--param", "-P", help="Strategy parameter key=value; repeatable.")
@@ -508,11 +527,9 @@ def run_cmd(
     from reasonbench.engine.base import parse_engine_args
     from reasonbench.runner import RunConfig
     from reasonbench.sweep import group_by_model, strategy_configs
-    from reasonbench.tasks import get_task
+    from reasonbench.tasks import get_task, resolve_split
 
-    t = get_task(task)
-    if split not in t.splits():
-        raise UserError(f"unknown {task} split {split!r}; choose from: {', '.join(t.splits())}")
+    split = resolve_split(get_task(task), split)
     knobs = parse_engine_args(param or [])
     configs = [c for name in strategy for c in strategy_configs(name, knobs)]
     base = RunConfig(
@@ -539,7 +556,7 @@ def run_cmd(
     )
     runs = [
         dataclasses.replace(base, model=name, strategies=tuple(group))
-        for name, group in group_by_model(task, [(c, model) for c in configs]).items()
+        for name, group in group_by_model(task, split, [(c, model) for c in configs]).items()
     ]
     _run_all(runs, out or Path("results") / f"{task}-{split}-{'-'.join(strategy)}")
 

@@ -47,6 +47,7 @@ FROZEN: tuple[FrozenSplit, ...] = (
     FrozenSplit("countdown", "cd3", 500),
     FrozenSplit("sudoku", "sudoku4", 500),
     FrozenSplit("sudoku", "sudoku6", 200),
+    FrozenSplit("sudoku", "sudoku6_search", 500),
     FrozenSplit("sudoku", "sudoku9", 200),
 )
 

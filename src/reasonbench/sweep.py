@@ -1,7 +1,7 @@
 """Sweep presets: several strategies x configurations x budgets in one engine, from a TOML file.
 
     task = "countdown"
-    split = "cd3"
+    split = "cd3"                                   # optional: the task's default split
     n_problems = 100
     budgets = ["1k", "2k", "4k"]
     [[strategy]]
@@ -22,6 +22,7 @@ from reasonbench.budget import Budget
 from reasonbench.errors import UserError
 from reasonbench.runner import RunConfig, StrategyConfig
 from reasonbench.strategies.base import resolve
+from reasonbench.tasks import get_task, resolve_split
 
 _TOP = {
     "task",
@@ -69,6 +70,7 @@ def load_preset(path: Path, **overrides: Any) -> list[RunConfig]:
         raise UserError(f"{path}: unknown keys {unknown}")
     raw.update({k: v for k, v in overrides.items() if v is not None})
     task = raw.get("task", "countdown")
+    split = resolve_split(get_task(task), raw.get("split"))
     configs: list[tuple[StrategyConfig, str | None]] = []
     for entry in raw.get("strategy", []):
         if "name" not in entry or not set(entry) <= {"name", "params", "model"}:
@@ -83,7 +85,7 @@ def load_preset(path: Path, **overrides: Any) -> list[RunConfig]:
     return [
         RunConfig(
             task=task,
-            split=raw.get("split", "cd3"),
+            split=split,
             strategies=tuple(group),
             budgets=tuple(Budget.parse(b) for b in raw.get("budgets", ["4k"])),
             n_problems=int(raw.get("n_problems", 100)),
@@ -94,21 +96,19 @@ def load_preset(path: Path, **overrides: Any) -> list[RunConfig]:
             engine_options=dict(raw.get("engine", {})),
             concurrency=int(raw.get("concurrency", 64)),
         )
-        for model, group in group_by_model(task, configs).items()
+        for model, group in group_by_model(task, split, configs).items()
     ]
 
 
 def group_by_model(
-    task: str, configs: list[tuple[StrategyConfig, str | None]]
+    task: str, split: str, configs: list[tuple[StrategyConfig, str | None]]
 ) -> dict[str, list[StrategyConfig]]:
     """Configurations by the model that runs them: the one named with it, else the shipped model that
-    fits the task and strategy. Strategies that share a model share one run (one engine)."""
-    from reasonbench.models import default_model
+    fits the task, split and strategy. Strategies that share a model share one run (one engine)."""
+    from reasonbench.models import require_default_model
 
     groups: dict[str, list[StrategyConfig]] = {}
     for config, model in configs:
-        name = model or default_model(task, config.name)
-        if name is None:
-            raise UserError(f"no shipped model fits task {task} with strategy {config.name}; name a model")
+        name = model or require_default_model(task, split, config.name)
         groups.setdefault(name, []).append(config)
     return groups

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reasonbench.errors import UserError
 from reasonbench.registry import Registry
 from reasonbench.tasks.base import Problem, Task, Verdict
 
@@ -11,6 +12,18 @@ TASKS: Registry[Task] = Registry("task", "reasonbench.tasks")
 def get_task(name: str) -> Task:
     """The task registered as ``name`` (``countdown``, ``sudoku`` or a plugin)."""
     return TASKS.get(name)
+
+
+def resolve_split(task: Task, split: str | None) -> str:
+    """``split`` checked against ``task``'s splits, or the task's default split when ``None``.
+
+    A plugin task that names no default uses its first split.
+    """
+    if split is None:
+        return getattr(task, "default_split", None) or task.splits()[0]
+    if split not in task.splits():
+        raise UserError(f"unknown {task.name} split {split!r}; choose from: {', '.join(task.splits())}")
+    return split
 
 
 def _countdown() -> Task:
@@ -28,4 +41,4 @@ def _sudoku() -> Task:
 TASKS.register("countdown", _countdown)
 TASKS.register("sudoku", _sudoku)
 
-__all__ = ["TASKS", "Problem", "Task", "Verdict", "get_task"]
+__all__ = ["TASKS", "Problem", "Task", "Verdict", "get_task", "resolve_split"]

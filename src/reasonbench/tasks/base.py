@@ -64,6 +64,8 @@ class Task(Protocol):
     """What the runner, the strategies and the CLI need from a task."""
 
     name: str
+    default_split: str
+    """The split every command uses when none is named: the task's CPU default."""
 
     def splits(self) -> list[str]:
         """Names of the splits this task can generate."""

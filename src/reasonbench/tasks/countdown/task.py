@@ -31,6 +31,7 @@ class CountdownTask:
     """Countdown under the default rules (every number used exactly once; see ``rules.py``)."""
 
     name = "countdown"
+    default_split = "cd3"
 
     def splits(self) -> list[str]:
         return sorted(SPLITS)

@@ -6,15 +6,19 @@ then visits the cells in a random order and removes each clue whose removal keep
 stopping as soon as ``givens`` clues remain. A clue can go when its value is forced by the values of its
 peers that are still given, or else when no solution puts another value in its cell (one solver call).
 
-If a pass over all cells ends above the target (the puzzle became minimal first), or the puzzle does not
-match ``require_guess``, the draw starts again from a new full grid, using the same ``Random`` stream, so
-it stays reproducible. Every returned puzzle thus has exactly ``givens`` clues; after
-``_MAX_ATTEMPTS`` failed attempts the draw raises ``ValueError`` (targets near the minimum number of
-clues — 17 for 9x9 — are not reachable this way).
+If a pass over all cells ends above the target (the puzzle became minimal first), or the puzzle needs
+fewer than ``min_guesses`` or more than ``max_guesses`` guesses, the draw starts again from a new full
+grid, using the same ``Random`` stream, so it stays reproducible. Every returned puzzle thus has exactly
+``givens`` clues; after ``_MAX_ATTEMPTS`` failed attempts the draw raises ``ValueError`` (targets near the
+minimum number of clues — 17 for 9x9 — are not reachable this way).
 
-``require_guess``: ``None`` = either; ``True`` = repeatedly placing naked singles (cells with a single
-candidate) does not complete the puzzle, so the DFS trace has at least one guess; ``False`` = it does. With
-``False`` a clue is only removed while naked singles still complete the puzzle, which also guarantees
+Difficulty: the guesses a puzzle needs are those on the solution path of its DFS trace
+(``trace_writers.solution_guesses``): how often placing naked singles (cells with a single candidate)
+stalls on the way to the solution. It depends on the puzzle alone, not on the order the DFS tries values
+in, so selecting on it favours no value over another (selecting on dead ends would: the DFS tries the
+smallest candidate first, so "the first guess fails" would mean "the answer is never the smallest").
+``min_guesses=1`` means naked singles alone cannot finish the puzzle; ``max_guesses=0`` means they can,
+and then a clue is only removed while naked singles still complete the puzzle, which also guarantees
 uniqueness.
 
 A split walks draws 0, 1, 2, ... and keeps the first occurrence of each distinct puzzle string.
@@ -25,13 +29,18 @@ the puzzles are minimal or near-minimal for their size (measured per puzzle: ~0.
 
 * ``sudoku4``: 4x4, 4 givens (the minimum; 25,728 such puzzles exist). Every uniquely solvable 4x4 puzzle
   is completed by naked singles alone (checked on all 4-clue puzzles and 140k random ones), so 4x4 DFS
-  traces never guess: ``require_guess=True`` cannot be met for size 4.
+  traces never guess: ``min_guesses=1`` cannot be met for size 4.
 * ``sudoku6``: 6x6, 9 givens (minimum 8, which random removal almost never reaches); about half of them
   need a guess.
-* ``sudoku6_guess``: as ``sudoku6`` but ``require_guess=True``: every DFS trace guesses.
+* ``sudoku6_guess``: as ``sudoku6`` but ``min_guesses=1``: every DFS trace guesses.
+* ``sudoku6_search``: 6x6, 10 givens, ``min_guesses=2``: the CPU default split, where search matters. On
+  its 500 frozen puzzles the solution path guesses 2 (64%), 3 (26%), 4+ (10%) times, and the DFS trace
+  meets 1.7 dead ends on average (21% none, 11% four or more). At 9 givens only one carve in five
+  reaches the target (the rest end minimal above it), which made the split 2.3x slower to generate for
+  the same guess distribution; at 10 about one carve in nine qualifies (~15 ms per puzzle).
 * ``sudoku9``: 9x9, 24 givens (minimum 17; random removal usually gets stuck between 22 and 26, and 22
   costs ~20x more time); about 98% need a guess.
-* ``sudoku9_easy``: 9x9, 30 givens, ``require_guess=False``: naked singles alone solve them.
+* ``sudoku9_easy``: 9x9, 30 givens, ``max_guesses=0``: naked singles alone solve them.
 """
 
 from __future__ import annotations
@@ -46,6 +55,7 @@ from reasonbench.tasks.sudoku.solver import (
     random_solution,
     solve_excluding,
 )
+from reasonbench.tasks.sudoku.trace_writers import solution_guesses
 
 # The smallest number of clues a uniquely solvable puzzle of each size can have.
 MIN_GIVENS: dict[int, int] = {4: 4, 6: 8, 9: 17}
@@ -65,14 +75,15 @@ class SudokuConfig:
         size: 4, 6 or 9.
         givens: number of clues in every puzzle (``MIN_GIVENS[size]`` .. ``size*size``); ``None`` (the
             default) becomes ``DEFAULT_GIVENS[size]``, so ``config.givens`` is always an int afterwards.
-        require_guess: ``None`` = don't care; ``True`` = naked singles alone do not solve the puzzle;
-            ``False`` = they do.
+        min_guesses: the fewest guesses the DFS trace's solution path may make (0..size*size).
+        max_guesses: the most (``None``: no limit; 0: naked singles alone finish every puzzle).
         seed: the split's seed; draw ``i`` uses ``Random(f"{seed}:{i}")``.
     """
 
     size: int = 9
     givens: int | None = None
-    require_guess: bool | None = None
+    min_guesses: int = 0
+    max_guesses: int | None = None
     seed: str = "sudoku9"
 
     def __post_init__(self) -> None:
@@ -81,21 +92,33 @@ class SudokuConfig:
         if self.givens is None:
             object.__setattr__(self, "givens", DEFAULT_GIVENS[self.size])  # frozen: set once, here
         low, high = MIN_GIVENS[self.size], self.size * self.size
-        is_int = isinstance(self.givens, int) and not isinstance(self.givens, bool)
-        if not is_int or not low <= self.givens <= high:
+        if not _is_int(self.givens) or not low <= self.givens <= high:
             raise ValueError(f"givens must be in {low}..{high} for size {self.size}, got {self.givens!r}")
-        if self.require_guess not in (None, True, False):
-            raise ValueError(f"require_guess must be None, True or False, got {self.require_guess!r}")
+        cells = self.size * self.size
+        if not _is_int(self.min_guesses) or not 0 <= self.min_guesses <= cells:
+            raise ValueError(f"min_guesses must be in 0..{cells}, got {self.min_guesses!r}")
+        if self.max_guesses is not None and (
+            not _is_int(self.max_guesses) or not self.min_guesses <= self.max_guesses <= cells
+        ):
+            raise ValueError(
+                f"max_guesses must be None or in min_guesses..{cells} ({self.min_guesses}..), "
+                f"got {self.max_guesses!r}"
+            )
         if not isinstance(self.seed, str) or not self.seed:
             raise ValueError(f"seed must be a non-empty string, got {self.seed!r}")
+
+
+def _is_int(x: object) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
 
 
 SPLITS: dict[str, SudokuConfig] = {
     "sudoku4": SudokuConfig(size=4, givens=4, seed="sudoku4"),
     "sudoku6": SudokuConfig(size=6, givens=9, seed="sudoku6"),
-    "sudoku6_guess": SudokuConfig(size=6, givens=9, require_guess=True, seed="sudoku6_guess"),
+    "sudoku6_guess": SudokuConfig(size=6, givens=9, min_guesses=1, seed="sudoku6_guess"),
+    "sudoku6_search": SudokuConfig(size=6, givens=10, min_guesses=2, seed="sudoku6_search"),
     "sudoku9": SudokuConfig(size=9, givens=24, seed="sudoku9"),
-    "sudoku9_easy": SudokuConfig(size=9, givens=30, require_guess=False, seed="sudoku9_easy"),
+    "sudoku9_easy": SudokuConfig(size=9, givens=30, max_guesses=0, seed="sudoku9_easy"),
 }
 
 
@@ -142,12 +165,16 @@ def _remove_clues(grid: list[str], size: int, rng: random.Random, target: int, s
 def _carve(solution: str, config: SudokuConfig, rng: random.Random) -> str | None:
     """Remove clues of ``solution`` in random order down to ``config.givens``; ``None`` if stuck above."""
     grid = list(solution)
-    givens = _remove_clues(grid, config.size, rng, config.givens, config.require_guess is False)
+    givens = _remove_clues(grid, config.size, rng, config.givens, config.max_guesses == 0)
     if givens != config.givens:
         return None
     puzzle = "".join(grid)
-    if config.require_guess is True and fills_by_naked_singles(puzzle, config.size):
-        return None
+    if config.min_guesses or config.max_guesses:
+        guesses = solution_guesses(puzzle, config.size, solution)
+        if guesses is None or guesses < config.min_guesses:
+            return None
+        if config.max_guesses is not None and guesses > config.max_guesses:
+            return None
     return puzzle
 
 
@@ -172,7 +199,8 @@ def draw(config: SudokuConfig, i: int) -> str:
             return puzzle
     raise ValueError(
         f"no {config.size}x{config.size} puzzle with givens={config.givens} and "
-        f"require_guess={config.require_guess} in {_MAX_ATTEMPTS} attempts; raise givens"
+        f"guesses {config.min_guesses}..{config.max_guesses} in {_MAX_ATTEMPTS} attempts; "
+        "change givens or guesses"
     )
 
 

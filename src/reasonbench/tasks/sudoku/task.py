@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
+from reasonbench.ceiling import SearchShape, TokenCounter
 from reasonbench.errors import UserError
 from reasonbench.tasks.base import Document, Problem, Verdict
 from reasonbench.tasks.sudoku.generate import SPLITS, generate
@@ -11,7 +13,13 @@ from reasonbench.tasks.sudoku.shape import SHAPES, grid_text
 from reasonbench.tasks.sudoku.solver import solve
 from reasonbench.tasks.sudoku.trace_grammar import SOLUTION_HEADER, format_prompt
 from reasonbench.tasks.sudoku.trace_parsers import MAX_TRACE_CHARS, parse_trace
-from reasonbench.tasks.sudoku.trace_writers import dfs_trace, direct_trace, spawn_traces
+from reasonbench.tasks.sudoku.trace_writers import (
+    SpawnTraces,
+    dfs_trace,
+    direct_trace,
+    solution_guesses,
+    spawn_traces,
+)
 from reasonbench.tasks.sudoku.verify import verify_answer
 
 TRACE_STYLES = ("dfs", "direct", "spawn")
@@ -28,6 +36,7 @@ class SudokuTask:
     """Sudoku 4x4 / 6x6 / 9x9 with unique solutions; answers are grids (see ``verify`` and ``traces``)."""
 
     name = "sudoku"
+    default_split = "sudoku6_search"
 
     def splits(self) -> list[str]:
         """Names of the named splits (``generate.SPLITS``)."""
@@ -116,6 +125,34 @@ class SudokuTask:
         docs += [Document(c.prompt + c.trace, len(c.prompt)) for c in split.children]
         return docs
 
+    def search_shape(self, problem: Problem, kind: str, count: TokenCounter, seed: int = 0) -> SearchShape:
+        """The search behind trace ``kind`` for ``problem``, measured in tokens (see ``ceiling.py``).
+
+        Counts per puzzle: ``guesses`` on the solution path (the split's difficulty knob); for ``dfs`` and
+        ``spawn`` the ``dead ends`` of all threads; for ``dfs`` the ``guess lines`` it wrote (wrong values
+        included); for ``spawn`` the ``children`` of its spawn.
+        """
+        if kind not in TRACE_STYLES:
+            self.trace(problem, kind)  # the one-line error naming the styles
+        puzzle, size = _board(problem)
+        prompt = self.prompt(problem)
+        needed = solution_guesses(puzzle, size)  # None: not a unique puzzle (typed by a user)
+        counts = {} if needed is None else {"guesses": needed}
+        split = spawn_traces(puzzle, size) if kind == "spawn" else None
+        if split is not None:
+            counts["children"] = len(split.children)
+            if split.calling_block:
+                return _spawn_shape(prompt, split, count, counts)
+        text = self.trace(problem, kind, seed)
+        if kind == "dfs":
+            counts["guess lines"] = text.count("guess: ")
+        if kind != "direct":
+            counts["dead ends"] = text.count("nocand: ")
+        context = count(prompt + text)
+        decoded = context - count(prompt)
+        solved = self.extract_answer(prompt + text) is not None
+        return SearchShape(solved, context if solved else math.inf, context, 1, decoded, decoded, counts)
+
     def extract_answer(self, text: str) -> str | None:
         """The grid of the last ``solution:`` block of a trace, as lines of digits, or ``None``.
 
@@ -134,3 +171,30 @@ class SudokuTask:
             grid = parse_trace("\n".join(lines[k : k + 1 + size]), size).answer
             return None if grid is None else grid_text(grid, size)
         return None
+
+
+def _spawn_shape(prompt: str, split: SpawnTraces, count: TokenCounter, counts: dict[str, int]) -> SearchShape:
+    """Thread contexts, tokens and critical path of a spawn/join search, as the APR runtime meters them.
+
+    The parent's first call stops at the closing marker of its calling block (the newline after it is
+    never decoded); its second call continues the joined context, of which it decodes only the part
+    after the join block. The search's window is the largest of those two and of the child whose
+    placements the parent joins; a failed child that overflows would report no solution either way.
+    """
+    first = count(prompt + split.pre_spawn[:-1])
+    second = count(prompt + split.joined)
+    own = first - count(prompt) + second - count(prompt + split.before + split.join)
+    children = [(count(c.prompt + c.trace), count(c.prompt)) for c in split.children]
+    threads_text = [split.pre_spawn, split.after, *(c.trace for c in split.children)]
+    counts = counts | {"dead ends": sum(t.count("nocand: ") for t in threads_text)}
+    solved = SOLUTION_HEADER + "\n" in split.after
+    winner = next((ctx for (ctx, _), c in zip(children, split.children, strict=True) if c.solved), 0)
+    return SearchShape(
+        solved=solved,
+        window_needed=max(first, second, winner) if solved else math.inf,
+        max_context=max([first, second, *(ctx for ctx, _ in children)]),
+        threads=1 + len(children),
+        decoded=own + sum(ctx - p for ctx, p in children),
+        critical_path=own + max(ctx - p for ctx, p in children),
+        counts=counts,
+    )

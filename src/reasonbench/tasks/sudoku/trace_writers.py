@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reasonbench.tasks.sudoku.shape import check_grid_string, geometry, with_value
+from reasonbench.tasks.sudoku.solver import count_solutions, solve
 from reasonbench.tasks.sudoku.trace_grammar import (
     NO_SOLUTION,
     Cell,
@@ -191,6 +192,29 @@ def dfs_trace(puzzle: str, size: int) -> str:
     """The DFS trace of ``puzzle``: placements, guesses, dead ends and reverts, then the final block."""
     run = _search(puzzle, size)
     return _lines(run.log.lines) + _final(run.solved, size)
+
+
+def solution_guesses(puzzle: str, size: int, solution: str | None = None) -> int | None:
+    """How many guesses the DFS trace's solution path makes: the times propagation stalls on the way to
+    the solution, each resolved by placing the solution's value in the MRV cell. ``None`` unless the
+    puzzle has exactly one solution (pass ``solution`` when it is known, to skip that check).
+
+    A property of the puzzle, not of the value order: the DFS may try wrong values first (dead ends), but
+    the board at each stall on the path is the same whatever it tried before.
+    """
+    if solution is None:
+        if count_solutions(puzzle, size) != 1:
+            return None
+        solution = solve(puzzle, size)
+    board = _Board.from_grid(puzzle, size)
+    if solution is None or board is None:
+        return None
+    guesses, log = 0, _Log()
+    while _propagate(board, log) == _STUCK:
+        i, _ = _mrv(board)
+        board.place(i, int(solution[i]))
+        guesses += 1
+    return guesses
 
 
 def _path_lines(log: _Log) -> list[str]:

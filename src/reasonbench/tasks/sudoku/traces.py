@@ -117,6 +117,9 @@ an ordinary DFS over those left-over candidates starting with ``guess: (r, c) [l
 level is the depth of the children (1 under the root); a child may itself spawn at level 2 with the same
 grammar, although the writer here stops at depth 1.
 
+The guesses a puzzle needs (``solution_guesses``, the generator's difficulty knob) are the guess points
+still open on the DFS trace's solution path: how often propagation stalls on the way to the solution.
+
 Parsers (``parse_trace``, ``parse_spawn_block``, ``surviving_placements``, ``replay_grid``) read any text
 without raising; see ``trace_parsers``.
 """
@@ -144,6 +147,7 @@ from reasonbench.tasks.sudoku.trace_writers import (
     SpawnTraces,
     dfs_trace,
     direct_trace,
+    solution_guesses,
     spawn_traces,
 )
 
@@ -163,6 +167,7 @@ __all__ = [
     "parse_trace",
     "placement_lines",
     "replay_grid",
+    "solution_guesses",
     "spawn_traces",
     "surviving_placements",
 ]
