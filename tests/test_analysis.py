@@ -59,6 +59,8 @@ DEFAULTS: dict[str, Any] = {
     "trace": "",
     "model": MODEL,
     "backend": "fake",
+    "in_flight": 1,
+    "timeline": None,
 }
 # label -> (budget_context, budget_tokens, budget_latency_s)
 BUDGETS: dict[str, tuple[int | None, int | None, float | None]] = {
