@@ -407,7 +407,7 @@ def test_markdown_survives_a_pipe_in_a_label(summary: pd.DataFrame) -> None:
     s = summary.copy()
     s.loc[0, "config_label"] = "cot|greedy"
     back = report.parse_markdown(report.markdown(s))
-    assert len(back.columns) == 14 and back.loc[0, "configuration"] == "cot/greedy"
+    assert len(back.columns) == 15 and back.loc[0, "configuration"] == "cot/greedy"
     assert back.loc[0, "n"] == 10
 
 
