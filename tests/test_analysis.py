@@ -59,6 +59,8 @@ DEFAULTS: dict[str, Any] = {
     "trace": "",
     "model": MODEL,
     "backend": "fake",
+    "in_flight": 1,
+    "timeline": None,
 }
 # label -> (budget_context, budget_tokens, budget_latency_s)
 BUDGETS: dict[str, tuple[int | None, int | None, float | None]] = {
@@ -405,7 +407,7 @@ def test_markdown_survives_a_pipe_in_a_label(summary: pd.DataFrame) -> None:
     s = summary.copy()
     s.loc[0, "config_label"] = "cot|greedy"
     back = report.parse_markdown(report.markdown(s))
-    assert len(back.columns) == 14 and back.loc[0, "configuration"] == "cot/greedy"
+    assert len(back.columns) == 15 and back.loc[0, "configuration"] == "cot/greedy"
     assert back.loc[0, "n"] == 10
 
 

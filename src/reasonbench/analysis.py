@@ -56,12 +56,40 @@ def load(paths: list[Path]) -> Results:
     for path in expand(paths):
         if not path.is_dir() or not (path / MANIFEST).exists():
             raise UserError(f"{path} is not a results directory (no {MANIFEST})")
-        manifests.append(json.loads((path / MANIFEST).read_text()))
+        manifest = json.loads((path / MANIFEST).read_text())
+        manifests.append(manifest)
         df = read_rows(path)
         if df.empty:
             raise UserError(f"{path} holds no result rows yet")
-        frames.append(df)
+        frames.append(_with_in_flight(df, manifest))
     return Results(pd.concat(frames, ignore_index=True), manifests)
+
+
+def _with_in_flight(df: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
+    """Rows written before ``in_flight`` was recorded get the run's concurrency (at most its row count):
+    the most problems that can have shared the engine."""
+    concurrency = manifest.get("concurrency")
+    known = df["in_flight"] if "in_flight" in df else pd.Series(float("nan"), index=df.index)
+    if isinstance(concurrency, int) and concurrency > 0:
+        known = known.fillna(min(concurrency, len(df)))
+    return df.assign(in_flight=known)
+
+
+def in_flight_label(in_flight: Any) -> str:
+    """How a latency was measured: ``one at a time``, ``N in flight``, or ``in flight unknown``."""
+    if in_flight is None or (isinstance(in_flight, float) and math.isnan(in_flight)):
+        return "in flight unknown"
+    n = int(in_flight)
+    return "one at a time" if n == 1 else f"{n} in flight"
+
+
+def latency_view(rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The rows a latency axis should use, and how their latency was measured: only the latency-mode rows
+    (one problem at a time) when there are any, else every row, labelled as batch latency."""
+    in_flight = rows["in_flight"] if "in_flight" in rows else pd.Series(float("nan"), index=rows.index)
+    if (in_flight == 1).any():
+        return rows[in_flight == 1], "one at a time"
+    return rows, f"batch: {in_flight_label(in_flight.max())}"
 
 
 def summarize(rows: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
@@ -81,6 +109,7 @@ def summarize(rows: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
             critical_path=float(g["critical_path"].mean()),
             latency_s=float(g["latency_s"].mean()),
             threads=float(g["threads"].mean()),
+            in_flight=float(g["in_flight"].max()) if "in_flight" in g else float("nan"),
             budget_context=g["budget_context"].iloc[0],
             budget_tokens=g["budget_tokens"].iloc[0],
             budget_latency_s=g["budget_latency_s"].iloc[0],

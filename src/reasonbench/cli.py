@@ -678,6 +678,17 @@ def report_cmd(
         console.print(table)
 
 
+ShowProblemOpt = Annotated[str | None, typer.Option("--problem", "-p", help="Problem id, e.g. cd3-00003.")]
+ShowIndexOpt = Annotated[
+    int | None, typer.Option("--index", "-i", min=0, help="Problem index (default: the first problem).")
+]
+ConfigOpt = Annotated[
+    str | None, typer.Option("--config", "-c", help="Configuration label (or id), e.g. 'sc n=4'.")
+]
+ShowBudgetOpt = Annotated[str | None, typer.Option("--budget", "-b", help="Budget, e.g. ctx1k or 1k.")]
+SeedOpt = Annotated[int | None, typer.Option(help="Seed, when the run had several.")]
+
+
 @app.command("plot")
 def plot_cmd(
     results: ResultsArg,
@@ -688,17 +699,95 @@ def plot_cmd(
             "(default: one panel each)."
         ),
     ] = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Figure file; .png, .svg or .pdf.")] = Path(
-        "results/accuracy-vs-budget.png"
-    ),
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Figure file; .png, .svg or .pdf (default: results/accuracy-vs-budget.png, or "
+            "timeline-<problem>.png).",
+        ),
+    ] = None,
+    timeline: Annotated[
+        bool, typer.Option("--timeline", help="Draw one problem's threads on the wall-clock axis instead.")
+    ] = False,
+    compare: Annotated[
+        tuple[str, str] | None,
+        typer.Option(
+            help="Two configuration labels: their timelines one above the other (implies --timeline)."
+        ),
+    ] = None,
+    problem: ShowProblemOpt = None,
+    index: ShowIndexOpt = None,
+    config: ConfigOpt = None,
+    budget: ShowBudgetOpt = None,
+    seed: SeedOpt = None,
 ) -> None:
-    """Accuracy-vs-budget curves: each strategy's best configuration within each budget, with its 95% band."""
+    """Accuracy-vs-budget curves: each strategy's best configuration within each budget, with its 95% band.
+
+    The latency panel uses only latency-mode rows (one problem at a time) when the results hold any, and
+    otherwise says that it shows batch latency. With --timeline (or --compare): a Gantt chart of one
+    problem's threads, the critical path outlined.
+    """
     from reasonbench import analysis, plot
 
+    loaded = analysis.load(results)
+    if timeline or compare:
+        from reasonbench import show
+        from reasonbench import timeline as gantt
+
+        picked = []
+        for label in compare or (config,):
+            rows = show.select(loaded.rows, problem, index, label, budget, seed)
+            if len(rows) > 1:
+                what = ", ".join(sorted({f"{r.config_label} @ {r.budget}" for r in rows.itertuples()}))
+                raise UserError(f"{len(rows)} rows match ({what}); pick one with --config, --budget, --seed")
+            picked.append(rows.iloc[0].to_dict())
+        path = gantt.save(picked, output or Path(f"timeline-{picked[0]['problem_id']}.png"))
+        err.print(f"wrote {path}")
+        return
     kinds = x or ["tokens", "context", "critical-path", "latency"]
-    summary = analysis.summarize(analysis.load(results).rows)
-    path = plot.save(summary, kinds, output)
+    summary = analysis.summarize(loaded.rows)
+    latency = None
+    if "latency" in kinds:
+        lat_rows, how = analysis.latency_view(loaded.rows)
+        latency = (summary if lat_rows is loaded.rows else analysis.summarize(lat_rows), how)
+    path = plot.save(summary, kinds, output or Path("results/accuracy-vs-budget.png"), latency)
     err.print(f"wrote {path}")
+
+
+@app.command("show")
+def show_cmd(
+    results: ResultsArg,
+    problem: ShowProblemOpt = None,
+    index: ShowIndexOpt = None,
+    config: ConfigOpt = None,
+    budget: ShowBudgetOpt = None,
+    seed: SeedOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="rich or json.")] = "rich",
+    trace: Annotated[bool, typer.Option(help="Print the trace (rich format).")] = True,
+) -> None:
+    """One problem's result: verdict, usage, thread tree, candidates and the trace with spawn/join marked.
+
+    When several rows match (configurations, budgets, seeds), rich lists them to pick from; json prints
+    every one.
+    """
+    import json
+
+    from reasonbench import analysis, show
+
+    if fmt not in ("rich", "json"):
+        raise UserError(f"--format must be rich or json, got {fmt!r}")
+    rows = show.select(analysis.load(results).rows, problem, index, config, budget, seed)
+    records = [r for _, r in rows.iterrows()]
+    if fmt == "json":
+        sys.stdout.write(json.dumps([show.view(r.to_dict()) for r in records], indent=1, default=str) + "\n")
+        return
+    console = out if out.is_terminal else Console(width=150)
+    if len(records) > 1:
+        console.print(show.listing(rows))
+        return
+    console.print(show.render(records[0].to_dict(), trace=trace))
 
 
 @app.command("regress")

@@ -9,6 +9,10 @@ the request in the engine when it passes. After the call it charges what the eng
 Threads form a tree (APR's children are threads whose parent waits for them). The critical path is the
 longest chain of dependent decodes: a thread's own decoded tokens plus, at every join, the longest of its
 children's critical paths; it does not depend on the hardware.
+
+Each thread also keeps when its calls ran (seconds since the problem started: submitted, first token,
+finished) and which children each of its joins waited for, so :meth:`Meter.timeline` can hand the runner a
+compact record from which a timeline is drawn later without re-running.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import asyncio
 import itertools
 import time
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 from reasonbench.budget import Budget
 from reasonbench.engine.base import Engine
@@ -46,6 +50,13 @@ class Thread:
     """The thread's latest context size (prompt + generated) in tokens."""
     cut_by: Limit | None = None
     """Set when the thread's last call was cut short by a budget rather than by the request itself."""
+    calls: list[tuple[float, float | None, float, int]] = field(default_factory=list)
+    """Each engine call: submitted, first token, finished (seconds since the problem started) and the
+    tokens it added to this thread's critical path (its longest sample)."""
+    joins: list[tuple[int, ...]] = field(default_factory=list)
+    """The ids of the children each join waited for, in order."""
+    notes: dict[str, Any] = field(default_factory=dict)
+    """What the strategy says about the thread for display (start state, outcome); never accounting."""
 
 
 @dataclass
@@ -82,6 +93,7 @@ class Meter:
         self._reserved = 0
         self._start = self.clock()  # type: ignore[operator]
         self._roots: list[Thread] = []
+        self._threads: list[Thread] = []
 
     # -- threads ---------------------------------------------------------------------------------------------
 
@@ -89,6 +101,7 @@ class Meter:
         """A new thread (a root when ``parent`` is None)."""
         t = Thread(id=next(self._ids), parent=parent)
         self.usage.threads += 1
+        self._threads.append(t)
         if parent is None:
             self._roots.append(t)
         return t
@@ -97,6 +110,7 @@ class Meter:
         """The parent waited for ``children``: its critical path grows by the longest of theirs."""
         if children:
             parent.critical_path += max(c.critical_path for c in children)
+            parent.joins.append(tuple(c.id for c in children))
         self._update_critical_path()
 
     def _update_critical_path(self) -> None:
@@ -149,15 +163,23 @@ class Meter:
                 raise BudgetExhausted("latency")
         reservation = prompt_tokens + per_sample * request.n
         self._reserved += reservation
+        submitted = self.elapsed()
         try:
             call = self.engine.generate(replace(request, max_tokens=per_sample))
             result = await (asyncio.wait_for(call, timeout) if timeout is not None else call)
         except TimeoutError:
             thread.cut_by = "latency"
+            thread.calls.append((submitted, None, self.elapsed(), 0))
             raise BudgetExhausted("latency") from None
         finally:
             self._reserved -= reservation
         self._charge(thread, result, prompt_tokens)
+        # The engine's own first-token stamp, moved onto this meter's clock.
+        ttft = result.timing.time_to_first_token
+        first = None if ttft is None or not result.samples else submitted + max(0.0, ttft)
+        thread.calls.append(
+            (submitted, first, self.elapsed(), max((len(x.token_ids) for x in result.samples), default=0))
+        )
         cut = result.samples and any(s.finish_reason == "length" for s in result.samples)
         thread.cut_by = limit if cut and limit is not None else None
         return result
@@ -174,6 +196,28 @@ class Meter:
         thread.context = (result.prompt_tokens or prompt_tokens) + longest
         u.max_context = max(u.max_context, thread.context)
         self._update_critical_path()
+
+    def timeline(self) -> list[dict[str, Any]]:
+        """Every thread as a compact record: ``id``, ``parent`` (id or None), ``calls`` (``[submitted,
+        first token, finished, tokens]``, seconds since the problem started, to 0.1 ms), ``joins`` (child
+        ids per join), ``cp`` (its critical path) and the strategy's ``notes`` when it left any."""
+
+        def ms(t: float | None) -> float | None:
+            return None if t is None else round(t, 4)
+
+        records = []
+        for t in self._threads:
+            rec: dict[str, Any] = {
+                "id": t.id,
+                "parent": None if t.parent is None else t.parent.id,
+                "calls": [[ms(a), ms(b), ms(c), n] for a, b, c, n in t.calls],
+                "joins": [list(j) for j in t.joins],
+                "cp": t.critical_path,
+            }
+            if t.notes:
+                rec["notes"] = t.notes
+            records.append(rec)
+        return records
 
     def finish(self) -> Usage:
         """Stop the clock; the usage of the whole problem."""

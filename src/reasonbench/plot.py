@@ -28,8 +28,10 @@ def title(summary: pd.DataFrame) -> str:
     return f"{models} · {tasks} · n={n} per point"
 
 
-def figure(summary: pd.DataFrame, kinds: list[str]):
-    """A matplotlib figure with one panel per budget kind in ``kinds``."""
+def figure(summary: pd.DataFrame, kinds: list[str], latency: tuple[pd.DataFrame, str] | None = None):
+    """A matplotlib figure with one panel per budget kind in ``kinds``. The latency panel draws
+    ``latency`` — the summary of the rows it should use and how they were measured (see
+    :func:`~reasonbench.analysis.latency_view`) — when given, and says how latency was measured."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display on CI runners
@@ -40,7 +42,11 @@ def figure(summary: pd.DataFrame, kinds: list[str]):
             raise UserError(f"unknown budget kind {kind!r}; choose from {', '.join(USAGE)}")
     fig, axes = plt.subplots(1, len(kinds), figsize=(4.6 * len(kinds), 4.2), squeeze=False)
     for ax, kind in zip(axes[0], kinds, strict=True):
-        for strategy, line in sorted(frontiers(summary, kind).items()):
+        data, xlabel = summary, USAGE[kind][1]
+        if kind == "latency":
+            data, how = latency if latency is not None else (summary, "")
+            xlabel += f", {how}" if how else ""
+        for strategy, line in sorted(frontiers(data, kind).items()):
             if not line:
                 continue
             xs = [max(p.usage, 1e-3) for p in line]
@@ -52,7 +58,7 @@ def figure(summary: pd.DataFrame, kinds: list[str]):
             yerr = [[p.accuracy - p.lo for p in line], [p.hi - p.accuracy for p in line]]
             ax.errorbar(xs, ys, yerr=yerr, fmt="none", ecolor=colour, alpha=0.6, capsize=2)
         ax.set_xscale("log", base=2)
-        ax.set_xlabel(USAGE[kind][1])
+        ax.set_xlabel(xlabel)
         ax.set_ylabel("accuracy")
         ax.set_ylim(-0.02, 1.02)
         ax.grid(True, alpha=0.3)
@@ -62,13 +68,15 @@ def figure(summary: pd.DataFrame, kinds: list[str]):
     return fig
 
 
-def save(summary: pd.DataFrame, kinds: list[str], path: Path) -> Path:
-    """Draw and write the figure; the extension picks the format."""
+def save(
+    summary: pd.DataFrame, kinds: list[str], path: Path, latency: tuple[pd.DataFrame, str] | None = None
+) -> Path:
+    """Draw and write the figure (``latency`` as in :func:`figure`); the extension picks the format."""
     if path.suffix.lower() not in SUFFIXES:
         raise UserError(f"cannot write {path.name}: use one of {', '.join(SUFFIXES)}")
     import matplotlib.pyplot as plt
 
-    fig = figure(summary, kinds)
+    fig = figure(summary, kinds, latency)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=130)
     plt.close(fig)

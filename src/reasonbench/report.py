@@ -8,6 +8,8 @@ import json
 import pandas as pd
 from rich.table import Table
 
+from reasonbench.analysis import in_flight_label
+
 COLUMNS = [
     "task",
     "split",
@@ -26,6 +28,7 @@ COLUMNS = [
     "threads",
     "truncated",
     "errors",
+    "in_flight",
 ]
 FORMATS = ("rich", "markdown", "csv", "json")
 
@@ -42,7 +45,7 @@ def rich_tables(summary: pd.DataFrame) -> list[Table]:
         t = Table(title=f"{task} / {split}  ({models})")
         for col in ("configuration", "budget", "n", "accuracy [95% CI]", "tokens", "max ctx", "crit. path"):
             t.add_column(col, justify="left" if col in ("configuration", "budget") else "right")
-        for col in ("latency s", "threads"):
+        for col in ("latency s", "measured", "threads"):
             t.add_column(col, justify="right")
         for r in g.itertuples(index=False):
             t.add_row(
@@ -54,6 +57,7 @@ def rich_tables(summary: pd.DataFrame) -> list[Table]:
                 f"{r.max_context:,.0f}",
                 f"{r.critical_path:,.0f}",
                 f"{r.latency_s:.2f}",
+                in_flight_label(r.in_flight),
                 f"{r.threads:.1f}",
             )
         tables.append(t)
@@ -63,13 +67,13 @@ def rich_tables(summary: pd.DataFrame) -> list[Table]:
 def markdown(summary: pd.DataFrame) -> str:
     """A GitHub-flavoured markdown table with one row per group (numbers kept machine-readable)."""
     head = ["task", "split", "model", "configuration", "budget", "n", "accuracy", "ci_lo", "ci_hi"]
-    head += ["tokens", "max_context", "critical_path", "latency_s", "threads"]
+    head += ["tokens", "max_context", "critical_path", "latency_s", "threads", "in_flight"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     for r in summary.itertuples(index=False):
         cells = [r.task, r.split, r.model, r.config_label, r.budget, str(r.n)]
         cells += [f"{v:.4f}" for v in (r.accuracy, r.ci_lo, r.ci_hi)]
         cells += [f"{v:.1f}" for v in (r.tokens, r.max_context, r.critical_path)]
-        cells += [f"{r.latency_s:.3f}", f"{r.threads:.2f}"]
+        cells += [f"{r.latency_s:.3f}", f"{r.threads:.2f}", f"{r.in_flight:g}"]
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 

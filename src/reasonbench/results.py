@@ -61,6 +61,9 @@ SCHEMA: dict[str, str] = {
     "trace": "string",
     "model": "string",
     "backend": "string",
+    # Latency honesty and the thread timeline (absent from rows written before they were recorded).
+    "in_flight": "int64",
+    "timeline": "string",
 }
 
 

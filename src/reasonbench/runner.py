@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import itertools
 import json
 import time
 from collections.abc import Callable
@@ -110,9 +111,12 @@ def make_row(
     verdict,
     model_name: str,
     candidates_correct: list[bool] | None = None,
+    timeline: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """One result row (DESIGN.md section 6). Each candidate carries its own verdict (``correct``), so
-    maj@k, pass@k and best-of-k are computed from the row without re-running the verifier."""
+    maj@k, pass@k and best-of-k are computed from the row without re-running the verifier. ``timeline``
+    is the meter's per-thread record (:meth:`~reasonbench.meter.Meter.timeline`); ``in_flight`` is filled
+    in by the runner that knows how many problems shared the engine."""
     flags = candidates_correct or [False] * len(attempt.candidates)
     return {
         "task": problem.task,
@@ -149,6 +153,8 @@ def make_row(
         "trace": _cut(attempt.trace),
         "model": model_name,
         "backend": config.backend,
+        "in_flight": None,
+        "timeline": None if timeline is None else json.dumps(timeline, separators=(",", ":"), default=str),
     }
 
 
@@ -176,8 +182,39 @@ async def solve_one(
         c.answer is not None and task.verify(problem, c.answer).correct for c in attempt.candidates
     ]
     return make_row(
-        config, problem, sc, budget, seed, attempt, usage, verdict, engine.model.name, candidates_correct
+        config,
+        problem,
+        sc,
+        budget,
+        seed,
+        attempt,
+        usage,
+        verdict,
+        engine.model.name,
+        candidates_correct,
+        timeline=meter.timeline(),
     )
+
+
+class _Load:
+    """How many problems share the engine, and the most that did while each one ran (its latency's
+    context: 1 in a latency run)."""
+
+    def __init__(self) -> None:
+        self._peaks: dict[int, int] = {}
+        self._ids = itertools.count()
+
+    def enter(self) -> int:
+        """Start a problem; its key for :meth:`leave`."""
+        key = next(self._ids)
+        self._peaks[key] = 0
+        for k in self._peaks:
+            self._peaks[k] = max(self._peaks[k], len(self._peaks))
+        return key
+
+    def leave(self, key: int) -> int:
+        """End a problem; the most problems in flight while it ran (itself included)."""
+        return self._peaks.pop(key)
 
 
 async def run_async(
@@ -229,12 +266,18 @@ async def run_async(
     ]
     jobs = [j for j in jobs if (j[0].id, j[1].id, j[2].label, j[3]) not in done]
     slots = asyncio.Semaphore(config.concurrency)
+    load = _Load()
     written = 0
 
     async def job(p: Problem, sc: StrategyConfig, b: Budget, s: int) -> None:
         nonlocal written
         async with slots:
-            row = await solve_one(engine, config, p, sc, b, s)
+            key = load.enter()
+            try:
+                row = await solve_one(engine, config, p, sc, b, s)
+            finally:
+                row_in_flight = load.leave(key)
+        row["in_flight"] = row_in_flight
         assert row_key(row) not in done
         writer.add(row)
         written += 1

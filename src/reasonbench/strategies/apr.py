@@ -111,6 +111,12 @@ class _Run:
         self.capped += len(capped)
         self.deepest = max(self.deepest, depth + 1)
         threads = [self.ctx.meter.thread(parent=parent) for _ in run]
+        for r, t in zip(run, threads, strict=True):
+            t.notes.update(index=r.index, state=_state(r))
+        if capped:  # never run, so no thread of their own: the parent remembers them for `show`
+            parent.notes.setdefault("capped", []).extend(
+                {"index": r.index, "state": _state(r)} for r in capped
+            )
         outcomes = await asyncio.gather(
             *(self.child(r, t, depth + 1) for r, t in zip(run, threads, strict=True))
         )
@@ -122,16 +128,26 @@ class _Run:
         """One child to completion; any failure is joined as "no solution" and recorded."""
         if request.prompt is None:
             self.failures.append({"depth": depth, "index": request.index, "reason": "unknown start state"})
+            thread.notes.update(outcome="bad spawn", why="unknown start state")
             return self.proto.outcome(request, None)
         try:
             final, _ = await self.decode(request.prompt, thread, self.params.child_max_tokens, depth)
         except BudgetExhausted as exc:
             self.failures.append({"depth": depth, "index": request.index, "reason": f"{exc.limit} budget"})
+            thread.notes.update(outcome="budget", why=f"{exc.limit} budget")
             return self.proto.outcome(request, None)
         except BadSpawn as exc:
             self.failures.append({"depth": depth, "index": request.index, "reason": f"bad spawn: {exc}"})
+            thread.notes.update(outcome="bad spawn", why=str(exc)[:200])
             return self.proto.outcome(request, None)
-        return self.proto.outcome(request, final)
+        outcome = self.proto.outcome(request, final)
+        if self.proto.solved(outcome):
+            thread.notes["outcome"] = "solved"
+        elif thread.cut_by is not None:
+            thread.notes.update(outcome="budget", why=f"{thread.cut_by} budget")
+        else:
+            thread.notes["outcome"] = "no solution"
+        return outcome
 
 
 @strategy("apr", params=APRParams)
@@ -151,6 +167,11 @@ async def apr(problem: Problem, params: APRParams, ctx: Context) -> Attempt:
         return Attempt(None, "error", trace=exc.context, info=_info(run))
     answer = ctx.task.extract_answer(context)
     return Attempt(answer, finish_of(root, last, answer), trace=context, info=_info(run))
+
+
+def _state(request: ChildRequest) -> str | None:
+    """A child's start state for display: its prompt, bounded (model text is untrusted)."""
+    return None if request.prompt is None else request.prompt[:300]
 
 
 def _info(run: _Run) -> dict[str, Any]:

@@ -69,5 +69,5 @@ async def bon(problem: Problem, params: BoNParams, ctx: Context) -> Attempt:
         chosen.finish,
         trace=texts[best],
         candidates=tuple(scored),
-        info={"scorer": params.scorer, "upper_bound": params.scorer == "oracle"},
+        info={"scorer": params.scorer, "upper_bound": params.scorer == "oracle", "chosen": best},
     )

@@ -95,5 +95,5 @@ async def sc(problem: Problem, params: SCParams, ctx: Context) -> Attempt:
         "answered",
         trace=texts[i],
         candidates=tuple(candidates),
-        info={"votes": sum(c.normalized == winner.normalized for c in candidates)},
+        info={"votes": sum(c.normalized == winner.normalized for c in candidates), "chosen": i},
     )
