@@ -21,10 +21,21 @@ _DEFAULTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("countdown", "apr"): ("countdown-apr",),
     ("countdown", "sc"): ("countdown-direct", "countdown-sos"),
     ("countdown", "bon"): ("countdown-direct", "countdown-sos"),
+    ("countdown", "ffs"): ("countdown-direct", "countdown-sos"),
+    ("countdown", "short-m"): ("countdown-direct", "countdown-sos"),
+    ("countdown", "esc"): ("countdown-direct", "countdown-sos"),
+    ("countdown", "deepconf"): ("countdown-direct", "countdown-sos"),
+    # Delethink chunks a long chain: the serial search is the chain worth chunking.
+    ("countdown", "delethink"): ("countdown-sos", "countdown-direct"),
     ("sudoku", "cot"): ("sudoku-direct", "sudoku-dfs"),
     ("sudoku", "backtrack"): ("sudoku-dfs",),
     ("sudoku", "sc"): ("sudoku-direct", "sudoku-dfs"),
     ("sudoku", "bon"): ("sudoku-direct", "sudoku-dfs"),
+    ("sudoku", "ffs"): ("sudoku-direct", "sudoku-dfs"),
+    ("sudoku", "short-m"): ("sudoku-direct", "sudoku-dfs"),
+    ("sudoku", "esc"): ("sudoku-direct", "sudoku-dfs"),
+    ("sudoku", "deepconf"): ("sudoku-direct", "sudoku-dfs"),
+    ("sudoku", "delethink"): ("sudoku-dfs", "sudoku-direct"),
 }
 
 
