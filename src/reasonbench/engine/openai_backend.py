@@ -117,6 +117,10 @@ class OpenAIEngine:
                 extra["ignore_eos"] = True
             if request.top_k > 0:
                 extra["top_k"] = request.top_k
+            if request.top_logprobs:
+                # Top log-probabilities are keyed by token text, and distinct tokens may share a text:
+                # keyed by id, none collapses.
+                extra["return_tokens_as_token_ids"] = True
         client, slots = self._client()
         args: dict[str, Any] = {
             "model": self.model.name,
