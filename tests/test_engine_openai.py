@@ -125,6 +125,36 @@ async def _one(engine, req):
     return [await engine.generate(req)]
 
 
+def test_openai_backend_streams_a_controlled_request_and_aborts_it(server) -> None:
+    from reasonbench.engine import Control
+
+    remote = open_engine("openai", "tiny", base_url=server)
+    seen: list[tuple[float, ...]] = []
+
+    def watch(token: int, top: tuple[float, ...]) -> bool:
+        seen.append(top)
+        return len(seen) == 5
+
+    request = GenRequest(
+        prompt=PROMPTS[0], max_tokens=100, temperature=1.0, seed=2, ignore_eos=True, top_logprobs=3
+    )
+    try:
+        (res,) = asyncio.run(_controlled(remote, request, Control(watch=watch)))
+        (plain,) = asyncio.run(_one(remote, GenRequest(prompt=PROMPTS[0], max_tokens=4)))
+        prompt_tokens = remote.count_tokens(PROMPTS[0])
+    finally:
+        asyncio.run(remote.close())
+    sample = res.samples[0]
+    assert sample.finish_reason == "abort" and len(sample.token_ids) == 5
+    assert len(sample.top_logprobs) == 5 and all(len(t) == 3 for t in sample.top_logprobs)
+    assert res.prompt_tokens == prompt_tokens == len(res.prompt_ids)
+    assert plain.decoded_tokens == 4  # the server goes on after the client hung up
+
+
+async def _controlled(engine, req, control):
+    return [await engine.generate(req, control)]
+
+
 def test_unreachable_server_is_a_one_line_error() -> None:
     port = _free_port()  # nothing listens here
     with pytest.raises(UserError) as exc:

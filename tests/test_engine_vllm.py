@@ -123,3 +123,60 @@ def test_missing_model_path_is_one_line_user_error(tmp_path) -> None:
 def test_hub_id_without_network_is_a_clear_error() -> None:
     with pytest.raises(UserError, match="hub"):
         open_engine("vllm", "some-org/some-model-that-is-not-cached")
+
+
+def _generated_tokens(engine) -> float:
+    """vLLM's own counter of decoded tokens (its Prometheus metrics), independent of our accounting."""
+    return next(m.value for m in engine._engine.get_metrics() if m.name == "vllm:generation_tokens")
+
+
+def test_abort_returns_exactly_the_tokens_the_engine_decoded(engine) -> None:
+    from reasonbench.engine import Control
+
+    async def go():
+        control = Control()
+        request = GenRequest(prompt=PROMPT, max_tokens=200, temperature=1.0, seed=4, ignore_eos=True)
+        task = asyncio.ensure_future(engine.generate(request, control))
+        await asyncio.sleep(0.05)
+        control.abort.set()
+        return await task
+
+    before = _generated_tokens(engine)
+    res = asyncio.run(go())
+    sample = res.samples[0]
+    assert sample.finish_reason == "abort" and 0 < len(sample.token_ids) < 200
+    assert _generated_tokens(engine) - before == len(sample.token_ids)
+
+
+def test_watch_stops_a_request_at_the_token_it_names(engine) -> None:
+    from reasonbench.engine import Control
+
+    seen: list[tuple[float, ...]] = []
+
+    def watch(token: int, top: tuple[float, ...]) -> bool:
+        seen.append(top)
+        return len(seen) == 7
+
+    request = GenRequest(
+        prompt=PROMPT, max_tokens=100, temperature=1.0, seed=5, ignore_eos=True, top_logprobs=3
+    )
+    (res,) = asyncio.run(_one(engine, request, Control(watch=watch)))
+    sample = res.samples[0]
+    assert sample.finish_reason == "abort" and len(sample.token_ids) == 7
+    assert len(sample.top_logprobs) == 7 and all(len(t) == 3 for t in sample.top_logprobs)
+    assert all(list(t) == sorted(t, reverse=True) for t in seen)
+    assert res.prompt_ids == tuple(engine.encode(PROMPT))
+
+
+def test_top_logprobs_rank_the_sampled_token_among_them(engine) -> None:
+    request = GenRequest(prompt=PROMPT, max_tokens=8, temperature=0.0, top_logprobs=4)
+    (res,) = gen(engine, request)
+    sample = res.samples[0]
+    # Greedy picks the most likely token: its log-probability heads every step's top list.
+    assert all(
+        top[0] == pytest.approx(lp) for top, lp in zip(sample.top_logprobs, sample.logprobs, strict=True)
+    )
+
+
+async def _one(engine, request, control):
+    return [await engine.generate(request, control)]

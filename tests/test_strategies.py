@@ -209,7 +209,20 @@ def _mutate(text: str, rng: random.Random) -> str:
     return "".join(chars)
 
 
-@pytest.mark.parametrize("name", ["cot", "sc", "bon", "backtrack", "apr"])
+FUZZ_KNOBS = {
+    "sc": {"n": 3},
+    "bon": {"n": 3},
+    "ffs": {"n": 3},
+    "short-m": {"k": 3, "m": 2},
+    "esc": {"n": 4, "window": 2},
+    "deepconf": {"n": 4, "warmup": 2, "group": 8},
+    "delethink": {"chunk": 64, "carry": 16, "max_chunks": 4},
+}
+
+
+@pytest.mark.parametrize(
+    "name", ["cot", "sc", "bon", "backtrack", "apr", "ffs", "short-m", "esc", "deepconf", "delethink"]
+)
 @pytest.mark.parametrize("profile", ["trace", "instruct"])
 def test_fuzz_hostile_outputs_never_crash_any_strategy(name: str, profile: str) -> None:
     rng = random.Random(f"{name}-{profile}")
@@ -229,7 +242,7 @@ def test_fuzz_hostile_outputs_never_crash_any_strategy(name: str, profile: str) 
                 return _mutate(base, r)
             return replay(_FUZZ_TEXTS)(prompt, i) or _mutate(base, r)
 
-        knobs = {"n": 3} if name in ("sc", "bon") else {}
+        knobs = FUZZ_KNOBS.get(name, {})
         budget = rng.choice([None, Budget(tokens=400), Budget(context=300)])
         attempt, usage = run(
             name, PROBLEMS[k % len(PROBLEMS)], FakeEngine(script), budget, profile=profile, **knobs

@@ -475,7 +475,9 @@ def run_cmd(
     strategy: Annotated[
         list[str],
         typer.Option(
-            "--strategy", help="cot, sc, bon, backtrack, apr, a plugin, or file.py:Name; repeatable."
+            "--strategy",
+            help="cot, sc, bon, backtrack, apr, ffs, short-m, esc, deepconf, delethink, a plugin, or"
+            " file.py:Name; repeatable.",
         ),
     ],
     task: Annotated[str, typer.Option(help="Task name.")] = "countdown",

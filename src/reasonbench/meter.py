@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from reasonbench.budget import Budget
 from reasonbench.engine.base import Engine
-from reasonbench.engine.types import GenRequest, GenResult
+from reasonbench.engine.types import Control, GenRequest, GenResult
 
 Limit = Literal["window", "tokens", "latency"]
 
@@ -132,9 +132,14 @@ class Meter:
             return None
         return self.budget.tokens - self.usage.tokens - self._reserved
 
-    async def generate(self, thread: Thread, request: GenRequest) -> GenResult:
+    async def generate(
+        self, thread: Thread, request: GenRequest, control: Control | None = None
+    ) -> GenResult:
         """Run ``request`` for ``thread`` within the budget; raises :class:`BudgetExhausted` when it cannot
-        run at all. A call cut short by a budget sets ``thread.cut_by``."""
+        run at all. A call cut short by a budget sets ``thread.cut_by``.
+
+        With a ``control`` the caller may abort the request; the tokens it decoded are charged all the same
+        (and when the latency deadline passes, the deadline aborts it the same way, charged, then raises)."""
         if request.prompt_ids is not None:
             prompt_tokens = len(request.prompt_ids)
         else:
@@ -164,6 +169,17 @@ class Meter:
         reservation = prompt_tokens + per_sample * request.n
         self._reserved += reservation
         submitted = self.elapsed()
+        if control is not None:
+            return await self._controlled(
+                thread,
+                replace(request, max_tokens=per_sample),
+                control,
+                limit,
+                timeout,
+                reservation,
+                prompt_tokens,
+                submitted,
+            )
         try:
             call = self.engine.generate(replace(request, max_tokens=per_sample))
             result = await (asyncio.wait_for(call, timeout) if timeout is not None else call)
@@ -174,15 +190,53 @@ class Meter:
         finally:
             self._reserved -= reservation
         self._charge(thread, result, prompt_tokens)
-        # The engine's own first-token stamp, moved onto this meter's clock.
+        self._record_call(thread, result, submitted)
+        cut = result.samples and any(s.finish_reason == "length" for s in result.samples)
+        thread.cut_by = limit if cut and limit is not None else None
+        return result
+
+    async def _controlled(
+        self,
+        thread: Thread,
+        request: GenRequest,
+        control: Control,
+        limit: Limit | None,
+        timeout: float | None,
+        reservation: int,
+        prompt_tokens: int,
+        submitted: float,
+    ) -> GenResult:
+        """A controlled call: the deadline aborts it through ``control``, so even a cut call is charged."""
+        expired: list[bool] = []
+
+        def deadline() -> None:
+            expired.append(True)
+            control.abort.set()
+
+        timer = None if timeout is None else asyncio.get_running_loop().call_later(timeout, deadline)
+        try:
+            result = await self.engine.generate(request, control)
+        finally:
+            self._reserved -= reservation
+            if timer is not None:
+                timer.cancel()
+        self._charge(thread, result, prompt_tokens)
+        self._record_call(thread, result, submitted)
+        if expired:
+            thread.cut_by = "latency"
+            raise BudgetExhausted("latency")
+        cut = result.samples and any(s.finish_reason == "length" for s in result.samples)
+        thread.cut_by = limit if cut and limit is not None else None
+        return result
+
+    def _record_call(self, thread: Thread, result: GenResult, submitted: float) -> None:
+        """The call's place on the timeline, with the engine's own first-token stamp moved onto this
+        meter's clock."""
         ttft = result.timing.time_to_first_token
         first = None if ttft is None or not result.samples else submitted + max(0.0, ttft)
         thread.calls.append(
             (submitted, first, self.elapsed(), max((len(x.token_ids) for x in result.samples), default=0))
         )
-        cut = result.samples and any(s.finish_reason == "length" for s in result.samples)
-        thread.cut_by = limit if cut and limit is not None else None
-        return result
 
     def _charge(self, thread: Thread, result: GenResult, prompt_tokens: int) -> None:
         u = self.usage

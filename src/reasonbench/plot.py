@@ -16,7 +16,18 @@ from reasonbench.errors import UserError
 
 SUFFIXES = (".png", ".svg", ".pdf")
 # A fixed colour per built-in strategy, so figures from different runs read alike.
-COLOURS = {"cot": "C0", "backtrack": "C1", "sc": "C2", "bon": "C3", "apr": "C4"}
+COLOURS = {
+    "cot": "C0",
+    "backtrack": "C1",
+    "sc": "C2",
+    "bon": "C3",
+    "apr": "C4",
+    "ffs": "C5",
+    "short-m": "C6",
+    "esc": "C7",
+    "deepconf": "C8",
+    "delethink": "C9",
+}
 
 
 def title(summary: pd.DataFrame) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-from reasonbench.engine.types import GenRequest, GenResult, ModelInfo
+from reasonbench.engine.types import Control, GenRequest, GenResult, ModelInfo
 from reasonbench.errors import UserError
 
 
@@ -18,11 +18,12 @@ class Engine(Protocol):
     backend: str
     model: ModelInfo
 
-    async def generate(self, request: GenRequest) -> GenResult:
+    async def generate(self, request: GenRequest, control: Control | None = None) -> GenResult:
         """Run ``request``; many callers may await concurrently (the backend batches them).
 
         Cancelling the awaiting task aborts the request. A request the engine refuses (a prompt longer than
-        the context window) returns a result with ``error`` set, never raises.
+        the context window) returns a result with ``error`` set, never raises. With a ``control`` (only for
+        ``n == 1``), the request can be aborted and still return what it decoded (see :class:`Control`).
         """
         ...
 

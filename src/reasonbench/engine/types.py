@@ -7,10 +7,13 @@ counts come from the engine's own token ids, never from re-tokenizing text.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 FinishReason = Literal["stop", "length", "abort", "error"]
+MAX_TOP_LOGPROBS = 20
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class GenRequest:
     """Per-request seed for reproducible sampling; ``None`` uses the engine's generator."""
     logprobs: bool = False
     """Report the log-probability of every sampled token."""
+    top_logprobs: int = 0
+    """Also report, at every step, the log-probabilities of the ``top_logprobs`` most likely tokens
+    (0 = off; at most :data:`MAX_TOP_LOGPROBS`, vLLM's default server limit)."""
     ignore_eos: bool = False
     """Decode past end-of-sequence up to ``max_tokens`` (benchmarks: a fixed amount of work)."""
 
@@ -56,6 +62,8 @@ class GenRequest:
             raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
         if self.top_k < 0:
             raise ValueError(f"top_k must be >= 0 (0 = off), got {self.top_k}")
+        if not 0 <= self.top_logprobs <= MAX_TOP_LOGPROBS:
+            raise ValueError(f"top_logprobs must be in 0..{MAX_TOP_LOGPROBS}, got {self.top_logprobs}")
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,9 @@ class Sample:
     """The stop string that ended the sample (included at the end of ``text``), if any."""
     logprobs: tuple[float, ...] | None = None
     """Log-probability of each sampled token, when requested."""
+    top_logprobs: tuple[tuple[float, ...], ...] | None = None
+    """Per sampled token, the log-probabilities of the most likely tokens at that step (best first), when
+    ``GenRequest.top_logprobs`` asked for them."""
 
     @property
     def mean_logprob(self) -> float | None:
@@ -108,6 +119,9 @@ class GenResult:
     """Why the engine refused the request (e.g. the prompt exceeds the context window); samples are empty."""
     flops: float = 0.0
     """Estimated forward-pass FLOPs of this request (see ``engine.flops``)."""
+    prompt_ids: tuple[int, ...] | None = None
+    """The prompt as the engine tokenized it, when the backend reports it (so a strategy can build the
+    next prompt from token ids, e.g. a Markovian chunk's carried tail)."""
 
     @property
     def decoded_tokens(self) -> int:
@@ -116,6 +130,25 @@ class GenResult:
     @property
     def uncached_prompt_tokens(self) -> int:
         return self.prompt_tokens - self.cached_tokens
+
+
+Watch = Callable[[int, tuple[float, ...]], bool]
+"""``(token_id, top_logprobs_of_that_step) -> stop?``: called once per decoded token, in order."""
+
+
+@dataclass
+class Control:
+    """Live control of one in-flight request with ``n == 1`` (the handle for early stopping).
+
+    Set ``abort`` to end the request now, or give ``watch`` to end it from its own tokens. Either way the
+    engine returns the sample as decoded so far with ``finish_reason == "abort"``: its ``token_ids`` are
+    every token the engine decoded for it before the abort, so the meter charges aborted work exactly.
+    A controlled request streams its tokens back as they are decoded (for separate samples that finish at
+    different times, send separate requests: they share the prompt through the prefix cache).
+    """
+
+    abort: asyncio.Event = field(default_factory=asyncio.Event)
+    watch: Watch | None = None
 
 
 @dataclass(frozen=True)

