@@ -33,6 +33,9 @@ class FakeEngine:
     def count_tokens(self, text: str) -> int:
         return len(text)
 
+    def decode(self, token_ids) -> str:
+        return "".join(map(chr, token_ids))
+
     async def generate(self, request: GenRequest) -> GenResult:
         self.requests.append(request)
         prompt = request.prompt if request.prompt is not None else "".join(map(chr, request.prompt_ids or ()))

@@ -306,6 +306,15 @@ ShardOpt = Annotated[
 ]
 
 
+DeriveOpt = Annotated[
+    bool,
+    typer.Option(
+        help="Derive smaller context/token budgets from the run at the largest where that is exact "
+        "(--no-derive runs every budget)."
+    ),
+]
+
+
 def _shard(text: str | None) -> tuple[int, int]:
     if text is None:
         return (0, 1)
@@ -365,7 +374,7 @@ def _execute(config, out: Path) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from reasonbench.engine import open_engine
-    from reasonbench.results import check_same_config
+    from reasonbench.results import check_same_config, compact
     from reasonbench.runner import count_jobs, run_async
 
     if config.backend == "vllm":
@@ -377,6 +386,7 @@ def _execute(config, out: Path) -> None:
     if done:
         err.print(f"resuming {out}: {done} of {total} rows already there")
     if done >= total:
+        compact(out, config.shard)  # finishes a compaction that a kill interrupted
         _summary(out)
         return
     err.print(f"opening {config.backend} engine on {config.model} ...")
@@ -492,6 +502,7 @@ def run_cmd(
         bool, typer.Option("--latency-mode", help="One problem at a time (for latency budgets).")
     ] = False,
     shard: ShardOpt = None,
+    derive: DeriveOpt = True,
     max_model_len: Annotated[int | None, typer.Option(help="Engine context window.")] = None,
     dtype: Annotated[str, typer.Option(help="Engine dtype.")] = "bfloat16",
     tensor_parallel_size: Annotated[int, typer.Option(min=1, help="vLLM tensor parallelism.")] = 1,
@@ -536,6 +547,7 @@ def run_cmd(
         ),
         concurrency=1 if latency_mode else concurrency,
         shard=_shard(shard),
+        derive=derive,
     )
     runs = [
         dataclasses.replace(base, model=name, strategies=tuple(group))
@@ -555,6 +567,7 @@ def sweep_cmd(
         Path | None, typer.Option(help="Results directory (default: results/<preset name>).")
     ] = None,
     shard: ShardOpt = None,
+    derive: DeriveOpt = True,
 ) -> None:
     """Run a preset sweep: strategies x configurations x budgets, one engine per model.
 
@@ -566,7 +579,8 @@ def sweep_cmd(
 
     configs = load_preset(preset, model=model, n_problems=n_problems)
     _run_all(
-        [dataclasses.replace(c, shard=_shard(shard)) for c in configs], out or Path("results") / preset.stem
+        [dataclasses.replace(c, shard=_shard(shard), derive=derive) for c in configs],
+        out or Path("results") / preset.stem,
     )
 
 

@@ -119,6 +119,10 @@ class VLLMEngine:
         our tokenizers put ``<s>`` first, as every training document starts."""
         return list(self.tokenizer.encode(text, add_special_tokens=True))
 
+    def decode(self, token_ids: list[int] | tuple[int, ...]) -> str:
+        """Generated ids as text, as the engine writes a sample's text (special tokens skipped)."""
+        return self.tokenizer.decode(list(token_ids), skip_special_tokens=True)
+
     async def generate(self, request: GenRequest) -> GenResult:
         """Run one request to completion; cancelling the awaiting task aborts it inside the engine."""
         submitted = time.monotonic()
