@@ -306,6 +306,12 @@ ShardOpt = Annotated[
 ]
 
 
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", help="Show the engine's and libraries' logs (always in <out>/reasonbench.log)."
+    ),
+]
 DeriveOpt = Annotated[
     bool,
     typer.Option(
@@ -328,7 +334,7 @@ def _shard(text: str | None) -> tuple[int, int]:
     return shard
 
 
-def _run_all(configs: list, root: Path) -> None:
+def _run_all(configs: list, root: Path, verbose: bool = False) -> None:
     """Run each model's configuration: into ``root``, or ``root/<model>`` when there are several."""
     for config in configs:
         target = root if len(configs) == 1 else root / Path(config.model).name
@@ -336,7 +342,7 @@ def _run_all(configs: list, root: Path) -> None:
             err.print(
                 f"[bold]{', '.join(s.label for s in config.strategies)}[/] on {config.model} -> {target}"
             )
-        _execute(config, target)
+        _execute(config, target, verbose)
 
 
 def _engine_options(
@@ -367,13 +373,22 @@ def _engine_options(
     return opts
 
 
-def _execute(config, out: Path) -> None:
-    """Open the engine, run with a progress bar, print the summary table."""
+def _execute(config, out: Path, verbose: bool = False) -> None:
+    """Open the engine, run with a progress bar, print the summary table. The engine's and libraries'
+    logs go to ``out/reasonbench.log`` (on screen too with ``verbose``)."""
     import asyncio
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from reasonbench.engine import open_engine
+    from reasonbench.logs import LOG_FILE, logs_to, output_to
     from reasonbench.results import check_same_config, compact
     from reasonbench.runner import count_jobs, run_async
 
@@ -389,43 +404,49 @@ def _execute(config, out: Path) -> None:
         compact(out, config.shard)  # finishes a compaction that a kill interrupted
         _summary(out)
         return
-    err.print(f"opening {config.backend} engine on {config.model} ...")
-    engine = open_engine(config.backend, config.model, **config.engine_options)
-    stats = {"rows": 0, "correct": 0, "tokens": 0, "t0": 0.0}
+    log = out / LOG_FILE
+    err.print(f"opening {config.backend} engine on {config.model} ... (logs: {log})")
+    with logs_to(log, verbose, console=err):
+        with output_to(log, enabled=not verbose):
+            engine = open_engine(config.backend, config.model, **config.engine_options)
+        stats = {"rows": 0, "correct": 0, "tokens": 0, "t0": 0.0}
 
-    async def main() -> None:
-        import time
+        async def main() -> None:
+            import time
 
-        if hasattr(engine, "warmup"):
-            await engine.warmup()
-        stats["t0"] = time.monotonic()
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[info]}"),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns, console=err) as progress:
-            bar = progress.add_task("solving", total=total, completed=done, info="")
+            if hasattr(engine, "warmup"):
+                with output_to(log, enabled=not verbose):
+                    await engine.warmup()
+            stats["t0"] = time.monotonic()
+            columns = (
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[info]}"),
+                TimeElapsedColumn(),
+                TextColumn("eta"),
+                TimeRemainingColumn(),
+            )
+            with Progress(*columns, console=err) as progress:
+                bar = progress.add_task(Path(config.model).name, total=total, completed=done, info="")
 
-            def on_row(row: dict) -> None:
-                stats["rows"] += 1
-                stats["correct"] += row["correct"]
-                stats["tokens"] += row["decoded_tokens"]
-                rate = stats["tokens"] / max(1e-9, time.monotonic() - stats["t0"])
-                progress.update(
-                    bar, advance=1, info=f"acc {stats['correct'] / stats['rows']:.1%}  {rate:,.0f} tok/s"
-                )
+                def on_row(row: dict) -> None:
+                    stats["rows"] += 1
+                    stats["correct"] += row["correct"]
+                    stats["tokens"] += row["decoded_tokens"]
+                    rate = stats["tokens"] / max(1e-9, time.monotonic() - stats["t0"])
+                    progress.update(
+                        bar, advance=1, info=f"acc {stats['correct'] / stats['rows']:.1%}  {rate:,.0f} tok/s"
+                    )
 
-            await run_async(engine, config, out, on_row=on_row)
-        await engine.close()
+                await run_async(engine, config, out, on_row=on_row)
+            await engine.close()
 
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        err.print(f"interrupted: the rows written so far are kept in {out}; run again to resume")
-        raise typer.Exit(130) from None
+        try:
+            asyncio.run(main())
+        except KeyboardInterrupt:
+            err.print(f"interrupted: the rows written so far are kept in {out}; run again to resume")
+            raise typer.Exit(130) from None
     _summary(out)
 
 
@@ -503,6 +524,7 @@ def run_cmd(
     ] = False,
     shard: ShardOpt = None,
     derive: DeriveOpt = True,
+    verbose: VerboseOpt = False,
     max_model_len: Annotated[int | None, typer.Option(help="Engine context window.")] = None,
     dtype: Annotated[str, typer.Option(help="Engine dtype.")] = "bfloat16",
     tensor_parallel_size: Annotated[int, typer.Option(min=1, help="vLLM tensor parallelism.")] = 1,
@@ -553,7 +575,7 @@ def run_cmd(
         dataclasses.replace(base, model=name, strategies=tuple(group))
         for name, group in group_by_model(task, [(c, model) for c in configs]).items()
     ]
-    _run_all(runs, out or Path("results") / f"{task}-{split}-{'-'.join(strategy)}")
+    _run_all(runs, out or Path("results") / f"{task}-{split}-{'-'.join(strategy)}", verbose)
 
 
 @app.command("sweep")
@@ -568,6 +590,7 @@ def sweep_cmd(
     ] = None,
     shard: ShardOpt = None,
     derive: DeriveOpt = True,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Run a preset sweep: strategies x configurations x budgets, one engine per model.
 
@@ -581,6 +604,7 @@ def sweep_cmd(
     _run_all(
         [dataclasses.replace(c, shard=_shard(shard), derive=derive) for c in configs],
         out or Path("results") / preset.stem,
+        verbose,
     )
 
 
