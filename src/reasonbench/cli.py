@@ -427,7 +427,8 @@ def _execute(config, out: Path, verbose: bool = False) -> None:
                 TextColumn("eta"),
                 TimeRemainingColumn(),
             )
-            with Progress(*columns, console=err) as progress:
+            # Two refreshes a second: each one holds the GIL the engine's thread needs.
+            with Progress(*columns, console=err, refresh_per_second=2) as progress:
                 bar = progress.add_task(Path(config.model).name, total=total, completed=done, info="")
 
                 def on_row(row: dict) -> None:
@@ -518,7 +519,7 @@ def run_cmd(
     profile: Annotated[
         str, typer.Option(help="Prompt profile: trace (our trace models) or instruct.")
     ] = "trace",
-    concurrency: Annotated[int, typer.Option(min=1, help="Problems in flight at once.")] = 64,
+    concurrency: Annotated[int, typer.Option(min=1, help="Problems in flight at once.")] = 256,
     latency_mode: Annotated[
         bool, typer.Option("--latency-mode", help="One problem at a time (for latency budgets).")
     ] = False,

@@ -25,6 +25,7 @@ import platform
 import subprocess
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,8 +138,11 @@ def _read_table(path: Path, columns: list[str] | None = None):
     return table.select(names).cast(pa.schema([schema.field(c) for c in names]))
 
 
-def _write_atomic(table, path: Path, metadata: dict[bytes, bytes] | None = None) -> None:
-    """Write ``table`` to ``path`` so that ``path`` is either absent, the old file or the whole new one."""
+def _write_atomic(
+    table, path: Path, metadata: dict[bytes, bytes] | None = None, durable: bool = False
+) -> None:
+    """Write ``table`` to ``path`` so that ``path`` is either absent, the old file or the whole new one
+    (the rename alone survives a killed process; ``durable`` also syncs the data, against power loss)."""
     import pyarrow.parquet as pq
 
     tmp = path.with_name(path.name + ".tmp")
@@ -147,8 +151,9 @@ def _write_atomic(table, path: Path, metadata: dict[bytes, bytes] | None = None)
         writer.write_table(table)
         if metadata:
             writer.add_key_value_metadata(metadata)
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
+    if durable:
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
@@ -180,7 +185,8 @@ def compact(directory: Path, shard: tuple[int, int] = (0, 1)) -> Path | None:
         MANIFEST_KEY: json.dumps(manifest, sort_keys=True).encode(),
         ABSORBED_KEY: json.dumps([p.name for p in parts]).encode(),
     }
-    _write_atomic(pa.concat_tables(tables), target, metadata)
+    # Durable: the parts it replaces are deleted next.
+    _write_atomic(pa.concat_tables(tables), target, metadata, durable=True)
     for p in parts:
         p.unlink()
     return target
@@ -243,7 +249,11 @@ def check_same_config(directory: Path, config_hash: str) -> None:
 
 @dataclass
 class ResultWriter:
-    """Append rows to a results directory as atomic Parquet parts."""
+    """Append rows to a results directory as atomic Parquet parts.
+
+    Parts are written on a worker thread (pyarrow releases the GIL while it encodes and compresses), so
+    the engine keeps stepping meanwhile; one write is in flight at a time, so parts land in order.
+    """
 
     directory: Path
     manifest: dict[str, Any]
@@ -252,8 +262,13 @@ class ResultWriter:
     flush_seconds: float = 10.0
     _buffer: list[dict[str, Any]] = field(default_factory=list)
     _last_flush: float = field(default_factory=time.monotonic)
+    _pool: ThreadPoolExecutor | None = None
+    _pending: Future | None = None
 
     def __post_init__(self) -> None:
+        # Imported now, not on the engine's thread in the middle of a run (seconds on a busy machine).
+        import pyarrow.parquet  # noqa: F401
+
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / MANIFEST
         if path.exists():
@@ -266,21 +281,37 @@ class ResultWriter:
     def add(self, row: dict[str, Any]) -> None:
         self._buffer.append(row)
         if len(self._buffer) >= self.flush_rows or time.monotonic() - self._last_flush >= self.flush_seconds:
-            self.flush()
+            self._submit()
 
     def flush(self) -> None:
-        """Write the buffered rows as one part file (atomically)."""
+        """Write the buffered rows as one part file (atomically) and wait until every part is written."""
+        self._submit()
+        self._wait()
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def _submit(self) -> None:
         self._last_flush = time.monotonic()
         if not self._buffer:
             return
+        rows, self._buffer = self._buffer, []
+        self._wait()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reasonbench-parts")
+        self._pending = self._pool.submit(self._write_part, rows)
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()  # a failed write fails the run here
+
+    def _write_part(self, rows: list[dict[str, Any]]) -> None:
         import pyarrow as pa
 
-        table = pa.Table.from_pylist(
-            [{k: r.get(k) for k in SCHEMA} for r in self._buffer], schema=_arrow_schema()
-        )
+        table = pa.Table.from_pylist([{k: r.get(k) for k in SCHEMA} for r in rows], schema=_arrow_schema())
         name = f"part-{shard_tag(self.shard)}-{time.time_ns()}-{uuid.uuid4().hex[:8]}.parquet"
         _write_atomic(table, self.directory / name)
-        self._buffer.clear()
 
     def compact(self) -> Path | None:
         """Flush, then compact this shard's parts into its one rows file (see :func:`compact`)."""

@@ -4,6 +4,7 @@ Parquet as they finish.
 Many problems are in flight at once (``concurrency``) so the engine's batches stay full; a latency run
 (``concurrency=1``) solves one problem at a time so that each problem's wall-clock is its own. Every
 problem gets its own :class:`~reasonbench.meter.Meter`; the row records what it spent and why it stopped.
+Budgets that a larger one covers are derived from its rows where that is exact (:mod:`reasonbench.derive`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ from reasonbench.strategies import Attempt, Context
 from reasonbench.strategies.base import config_id, config_label, resolve
 from reasonbench.tasks import get_task
 from reasonbench.tasks.base import Problem
+
+DEFAULT_CONCURRENCY = 256
+"""Problems in flight by default: as many sequences as vLLM batches by default (``max_num_seqs`` 256 for
+offline use), so the scheduler is never short of work while problems wait on each other's threads."""
 
 TRACE_CHARS = 32_000
 """Traces longer than this are stored cut (head and tail), to keep result files small."""
@@ -63,7 +68,7 @@ class RunConfig:
     backend: str = "vllm"
     profile: str = "trace"
     engine_options: dict[str, Any] = field(default_factory=dict)
-    concurrency: int = 64
+    concurrency: int = DEFAULT_CONCURRENCY
     shard: tuple[int, int] = (0, 1)
     """``(i, N)``: run only problems ``i, i+N, i+2N, ...``. Not in the config hash, so the shards of one
     run share a results directory (or merge by copying their row files together)."""
@@ -252,6 +257,10 @@ async def run_async(
         **environment(),
     }
     writer = ResultWriter(out, manifest, shard=config.shard, flush_rows=flush_rows)
+    # Modules load now, not on the engine's thread while the first requests wait (nor in their latency).
+    get_task(config.task)
+    for sc in config.strategies:
+        resolve(sc.name)
     done = done_keys(out)
     problems = config.shard_of(
         problems if problems is not None else load_problems(config.task, config.split, config.n_problems)

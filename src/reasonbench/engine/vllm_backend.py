@@ -61,6 +61,7 @@ class VLLMEngine:
     ) -> None:
         _default_env()
         from vllm import EngineArgs
+        from vllm.usage.usage_lib import UsageContext
         from vllm.v1.engine.llm_engine import LLMEngine
 
         path = resolve_model(model)
@@ -72,8 +73,9 @@ class VLLMEngine:
             "enforce_eager": enforce_eager,
             "tensor_parallel_size": tensor_parallel_size,
             "data_parallel_size": data_parallel_size,
-            # Timestamps per request (queued, first token) come from vLLM's request stats.
-            "disable_log_stats": False,
+            # As vllm.LLM has it: per-step statistics cost Python time on the engine's thread (a few
+            # percent with small models); timings come from our own clock (``first_token`` is then None).
+            "disable_log_stats": True,
         }
         if max_model_len is not None:
             kwargs["max_model_len"] = max_model_len
@@ -88,7 +90,10 @@ class VLLMEngine:
         kwargs.update(engine_args or {})
         self.engine_args = dict(kwargs)
         name = model if not Path(model).is_dir() else None
-        self._attach(LLMEngine.from_engine_args(EngineArgs(**kwargs)), Path(path), name)
+        # The offline usage context gives the scheduler the defaults vllm.LLM gets (e.g. 256 sequences
+        # per batch on CPU, not 128), so the harness and raw vLLM batch alike.
+        llm_engine = LLMEngine.from_engine_args(EngineArgs(**kwargs), usage_context=UsageContext.LLM_CLASS)
+        self._attach(llm_engine, Path(path), name)
 
     @classmethod
     def wrap(cls, llm_engine: Any, model_path: Path) -> VLLMEngine:
