@@ -48,6 +48,7 @@ bench: setup
 	$(BIN)/python bench/countdown_bench.py
 	$(BIN)/python bench/sudoku_bench.py
 	$(BIN)/python bench/engine_overhead.py
+	$(BIN)/python bench/sweep_overhead.py
 	$(BIN)/python bench/apr_latency.py
 
 freeze: setup

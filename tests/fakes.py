@@ -41,6 +41,9 @@ class FakeEngine:
     def count_tokens(self, text: str) -> int:
         return len(text)
 
+    def decode(self, token_ids) -> str:
+        return "".join(map(chr, token_ids))
+
     def _top(self, request: GenRequest, text: str) -> tuple[tuple[float, ...], ...] | None:
         if not request.top_logprobs:
             return None

@@ -57,6 +57,8 @@ DEFAULTS: dict[str, Any] = {
     "candidates": "[]",
     "info": "{}",
     "trace": "",
+    "calls": "[]",
+    "derived_from": None,
     "model": MODEL,
     "backend": "fake",
     "in_flight": 1,

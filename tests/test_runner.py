@@ -73,10 +73,19 @@ def test_rows_land_in_parquet_that_pandas_and_duckdb_read(tmp_path: Path) -> Non
     manifest = json.loads((tmp_path / MANIFEST).read_text())
     assert manifest["config_hash"] == config().config_hash()
     assert "versions" in manifest and "git_commit" in manifest
+
+
+def test_a_finished_run_is_one_compressed_file_with_the_manifest_once(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
-    meta = pq.read_schema(next(tmp_path.glob("part-*.parquet"))).metadata
-    assert json.loads(meta[b"reasonbench.manifest"])["config_hash"] == manifest["config_hash"]
+    asyncio.run(run_async(FakeEngine(solving_script), config(n=3), tmp_path, flush_rows=1))
+    (rows,) = tmp_path.glob("*.parquet")
+    meta = pq.read_metadata(rows)
+    manifest = json.loads((tmp_path / MANIFEST).read_text())
+    assert json.loads(meta.metadata[b"reasonbench.manifest"]) == manifest
+    assert rows.read_bytes().count(manifest["config_hash"].encode()) == 1
+    trace = meta.schema.names.index("trace")
+    assert meta.row_group(0).column(trace).compression == "ZSTD"
 
 
 def test_rerun_resumes_without_repeating_rows(tmp_path: Path) -> None:

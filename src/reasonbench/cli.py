@@ -322,6 +322,21 @@ ShardOpt = Annotated[
 ]
 
 
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", help="Show the engine's and libraries' logs (always in <out>/reasonbench.log)."
+    ),
+]
+DeriveOpt = Annotated[
+    bool,
+    typer.Option(
+        help="Derive smaller context/token budgets from the run at the largest where that is exact "
+        "(--no-derive runs every budget)."
+    ),
+]
+
+
 def _shard(text: str | None) -> tuple[int, int]:
     if text is None:
         return (0, 1)
@@ -335,7 +350,7 @@ def _shard(text: str | None) -> tuple[int, int]:
     return shard
 
 
-def _run_all(configs: list, root: Path) -> None:
+def _run_all(configs: list, root: Path, verbose: bool = False) -> None:
     """Run each model's configuration: into ``root``, or ``root/<model>`` when there are several."""
     for config in configs:
         target = root if len(configs) == 1 else root / Path(config.model).name
@@ -343,7 +358,7 @@ def _run_all(configs: list, root: Path) -> None:
             err.print(
                 f"[bold]{', '.join(s.label for s in config.strategies)}[/] on {config.model} -> {target}"
             )
-        _execute(config, target)
+        _execute(config, target, verbose)
 
 
 def _engine_options(
@@ -374,14 +389,23 @@ def _engine_options(
     return opts
 
 
-def _execute(config, out: Path) -> None:
-    """Open the engine, run with a progress bar, print the summary table."""
+def _execute(config, out: Path, verbose: bool = False) -> None:
+    """Open the engine, run with a progress bar, print the summary table. The engine's and libraries'
+    logs go to ``out/reasonbench.log`` (on screen too with ``verbose``)."""
     import asyncio
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from reasonbench.engine import open_engine
-    from reasonbench.results import check_same_config
+    from reasonbench.logs import LOG_FILE, logs_to, output_to
+    from reasonbench.results import check_same_config, compact
     from reasonbench.runner import count_jobs, run_async
 
     if config.backend == "vllm":
@@ -393,45 +417,57 @@ def _execute(config, out: Path) -> None:
     if done:
         err.print(f"resuming {out}: {done} of {total} rows already there")
     if done >= total:
+        compact(out, config.shard)  # finishes a compaction that a kill interrupted
         _summary(out)
         return
-    err.print(f"opening {config.backend} engine on {config.model} ...")
-    engine = open_engine(config.backend, config.model, **config.engine_options)
-    stats = {"rows": 0, "correct": 0, "tokens": 0, "t0": 0.0}
+    log = out / LOG_FILE
+    err.print(f"opening {config.backend} engine on {config.model} ... (logs: {log})")
+    with logs_to(log, verbose, console=err):
+        with output_to(log, enabled=not verbose):
+            options = dict(config.engine_options)
+            if config.backend == "vllm" and config.concurrency == 1:
+                # Latency mode: the timeline's first-token stamps come from vLLM's per-step statistics.
+                options.setdefault("timing_stats", True)
+            engine = open_engine(config.backend, config.model, **options)
+        stats = {"rows": 0, "correct": 0, "tokens": 0, "t0": 0.0}
 
-    async def main() -> None:
-        import time
+        async def main() -> None:
+            import time
 
-        if hasattr(engine, "warmup"):
-            await engine.warmup()
-        stats["t0"] = time.monotonic()
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[info]}"),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns, console=err) as progress:
-            bar = progress.add_task("solving", total=total, completed=done, info="")
+            if hasattr(engine, "warmup"):
+                with output_to(log, enabled=not verbose):
+                    await engine.warmup()
+            stats["t0"] = time.monotonic()
+            columns = (
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[info]}"),
+                TimeElapsedColumn(),
+                TextColumn("eta"),
+                TimeRemainingColumn(),
+            )
+            # Two refreshes a second: each one holds the GIL the engine's thread needs.
+            with Progress(*columns, console=err, refresh_per_second=2) as progress:
+                bar = progress.add_task(Path(config.model).name, total=total, completed=done, info="")
 
-            def on_row(row: dict) -> None:
-                stats["rows"] += 1
-                stats["correct"] += row["correct"]
-                stats["tokens"] += row["decoded_tokens"]
-                rate = stats["tokens"] / max(1e-9, time.monotonic() - stats["t0"])
-                progress.update(
-                    bar, advance=1, info=f"acc {stats['correct'] / stats['rows']:.1%}  {rate:,.0f} tok/s"
-                )
+                def on_row(row: dict) -> None:
+                    stats["rows"] += 1
+                    stats["correct"] += row["correct"]
+                    stats["tokens"] += row["decoded_tokens"]
+                    rate = stats["tokens"] / max(1e-9, time.monotonic() - stats["t0"])
+                    progress.update(
+                        bar, advance=1, info=f"acc {stats['correct'] / stats['rows']:.1%}  {rate:,.0f} tok/s"
+                    )
 
-            await run_async(engine, config, out, on_row=on_row)
-        await engine.close()
+                await run_async(engine, config, out, on_row=on_row)
+            await engine.close()
 
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        err.print(f"interrupted: the rows written so far are kept in {out}; run again to resume")
-        raise typer.Exit(130) from None
+        try:
+            asyncio.run(main())
+        except KeyboardInterrupt:
+            err.print(f"interrupted: the rows written so far are kept in {out}; run again to resume")
+            raise typer.Exit(130) from None
     _summary(out)
 
 
@@ -508,11 +544,13 @@ def run_cmd(
     profile: Annotated[
         str, typer.Option(help="Prompt profile: trace (our trace models) or instruct.")
     ] = "trace",
-    concurrency: Annotated[int, typer.Option(min=1, help="Problems in flight at once.")] = 64,
+    concurrency: Annotated[int, typer.Option(min=1, help="Problems in flight at once.")] = 256,
     latency_mode: Annotated[
         bool, typer.Option("--latency-mode", help="One problem at a time (for latency budgets).")
     ] = False,
     shard: ShardOpt = None,
+    derive: DeriveOpt = True,
+    verbose: VerboseOpt = False,
     max_model_len: Annotated[int | None, typer.Option(help="Engine context window.")] = None,
     dtype: Annotated[str, typer.Option(help="Engine dtype.")] = "bfloat16",
     tensor_parallel_size: Annotated[int, typer.Option(min=1, help="vLLM tensor parallelism.")] = 1,
@@ -555,12 +593,13 @@ def run_cmd(
         ),
         concurrency=1 if latency_mode else concurrency,
         shard=_shard(shard),
+        derive=derive,
     )
     runs = [
         dataclasses.replace(base, model=name, strategies=tuple(group))
         for name, group in group_by_model(task, split, [(c, model) for c in configs]).items()
     ]
-    _run_all(runs, out or Path("results") / f"{task}-{split}-{'-'.join(strategy)}")
+    _run_all(runs, out or Path("results") / f"{task}-{split}-{'-'.join(strategy)}", verbose)
 
 
 @app.command("sweep")
@@ -574,6 +613,8 @@ def sweep_cmd(
         Path | None, typer.Option(help="Results directory (default: results/<preset name>).")
     ] = None,
     shard: ShardOpt = None,
+    derive: DeriveOpt = True,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Run a preset sweep: strategies x configurations x budgets, one engine per model.
 
@@ -585,7 +626,9 @@ def sweep_cmd(
 
     configs = load_preset(preset, model=model, n_problems=n_problems)
     _run_all(
-        [dataclasses.replace(c, shard=_shard(shard)) for c in configs], out or Path("results") / preset.stem
+        [dataclasses.replace(c, shard=_shard(shard), derive=derive) for c in configs],
+        out or Path("results") / preset.stem,
+        verbose,
     )
 
 

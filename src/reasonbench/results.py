@@ -1,11 +1,19 @@
 """Results: one Parquet row per (problem, strategy config, budget, seed), streamed and resumable.
 
-Rows are buffered briefly and flushed as small, independent Parquet part files, each written to a temporary
-name and renamed into place, so a run killed at any moment (even ``kill -9``) leaves only complete files:
-no row is lost beyond the unflushed buffer and none is ever half-written. Re-running the same configuration
-reads the parts, skips the rows already there, and appends new parts. A ``manifest.json`` beside the parts
-(and in every part's metadata) records the config hash, model, backend, versions, git commit and hardware.
-pandas (``pd.read_parquet(dir)``) and DuckDB (``read_parquet('dir/*.parquet')``) read the directory as is.
+While a run runs, rows are buffered briefly and flushed as small, independent Parquet part files, each
+written to a temporary name and renamed into place, so a run killed at any moment (even ``kill -9``) leaves
+only complete files: no row is lost beyond the unflushed buffer and none is ever half-written. Re-running the
+same configuration reads the files, skips the rows already there, and appends new parts.
+
+When a run finishes, its shard's parts are compacted into one file, ``rows.parquet`` (``rows-2of4.parquet``
+for shard 2/4), zstd-compressed, with the manifest once in its metadata; a resumed run folds its new parts
+into the same file. Compaction writes the new file under a temporary name, renames it into place, then
+deletes the parts; the file lists the parts it absorbed, so a compaction killed between the rename and the
+deletes leaves parts that every reader here skips and the next compaction deletes.
+
+A ``manifest.json`` beside the rows records the config hash, model, backend, versions, git commit and
+hardware. pandas (``pd.read_parquet(dir)``) and DuckDB (``read_parquet('dir/*.parquet')``) read a finished
+directory as is.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import platform
 import subprocess
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +68,8 @@ SCHEMA: dict[str, str] = {
     "candidates": "string",
     "info": "string",
     "trace": "string",
+    "calls": "string",
+    "derived_from": "string",
     "model": "string",
     "backend": "string",
     # Latency honesty and the thread timeline (absent from rows written before they were recorded).
@@ -67,14 +78,121 @@ SCHEMA: dict[str, str] = {
 }
 
 
-def _arrow_schema(manifest: dict[str, Any]):
+MANIFEST_KEY = b"reasonbench.manifest"
+ABSORBED_KEY = b"reasonbench.absorbed"
+COMPRESSION = "zstd"
+
+
+def _arrow_schema():
     import pyarrow as pa
 
     types = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}
-    return pa.schema(
-        [pa.field(k, types[v]) for k, v in SCHEMA.items()],
-        metadata={"reasonbench.manifest": json.dumps(manifest, sort_keys=True)},
-    )
+    return pa.schema([pa.field(k, types[v]) for k, v in SCHEMA.items()])
+
+
+def shard_tag(shard: tuple[int, int]) -> str:
+    """``"0of1"``: how a shard is named in file names."""
+    return f"{shard[0]}of{shard[1]}"
+
+
+def rows_file(directory: Path, shard: tuple[int, int] = (0, 1)) -> Path:
+    """The compacted rows of ``shard``: ``rows.parquet``, or ``rows-2of4.parquet`` for shard 2/4."""
+    return directory / ("rows.parquet" if shard == (0, 1) else f"rows-{shard_tag(shard)}.parquet")
+
+
+def _parts_of(directory: Path, shard: tuple[int, int]) -> list[Path]:
+    """Part files written by ``shard`` (parts named before shards were tagged count as shard 0/1)."""
+    tag = shard_tag(shard)
+    parts = []
+    for p in sorted(directory.glob("part-*.parquet")):
+        first = p.name.split("-")[1]
+        if first == tag or (shard == (0, 1) and first.isdigit()):
+            parts.append(p)
+    return parts
+
+
+def _absorbed(path: Path) -> set[str]:
+    import pyarrow.parquet as pq
+
+    meta = pq.read_metadata(path).metadata or {}
+    return set(json.loads(meta.get(ABSORBED_KEY, b"[]")))
+
+
+def row_files(directory: Path) -> list[Path]:
+    """The files holding a directory's rows: compacted files, then parts that none of them absorbed."""
+    compacted = sorted(directory.glob("rows*.parquet"))
+    stale: set[str] = set().union(*(_absorbed(p) for p in compacted)) if compacted else set()
+    return compacted + [p for p in sorted(directory.glob("part-*.parquet")) if p.name not in stale]
+
+
+def _read_table(path: Path, columns: list[str] | None = None):
+    """One file as a table of the current schema (columns it predates are null)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = _arrow_schema()
+    names = columns if columns is not None else list(SCHEMA)
+    have = set(pq.read_schema(path).names)
+    table = pq.read_table(path, columns=[c for c in names if c in have])
+    for c in names:
+        if c not in have:
+            field = schema.field(c)
+            table = table.append_column(field, pa.nulls(len(table), field.type))
+    return table.select(names).cast(pa.schema([schema.field(c) for c in names]))
+
+
+def _write_atomic(
+    table, path: Path, metadata: dict[bytes, bytes] | None = None, durable: bool = False
+) -> None:
+    """Write ``table`` to ``path`` so that ``path`` is either absent, the old file or the whole new one
+    (the rename alone survives a killed process; ``durable`` also syncs the data, against power loss)."""
+    import pyarrow.parquet as pq
+
+    tmp = path.with_name(path.name + ".tmp")
+    # store_schema=False: the metadata is kept once, in the Parquet footer, not again in the Arrow schema.
+    with pq.ParquetWriter(tmp, table.schema, compression=COMPRESSION, store_schema=False) as writer:
+        writer.write_table(table)
+        if metadata:
+            writer.add_key_value_metadata(metadata)
+    if durable:
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def compact(directory: Path, shard: tuple[int, int] = (0, 1)) -> Path | None:
+    """Fold ``shard``'s part files (and its earlier compacted file) into one compacted file, with the
+    directory's ``manifest.json`` in its metadata.
+
+    Crash-safe at every step: leftovers of a killed compaction (a temporary file, parts already absorbed)
+    are cleared first; the new file replaces the old atomically; the parts are deleted last. Returns the
+    compacted file (``None`` when the shard has no rows).
+    """
+    import pyarrow as pa
+
+    target = rows_file(directory, shard)
+    for tmp in directory.glob(target.name + ".tmp"):
+        tmp.unlink()
+    done = _absorbed(target) if target.exists() else set()
+    parts = []
+    for p in _parts_of(directory, shard):
+        if p.name in done:
+            p.unlink()  # absorbed by a compaction that was killed before it deleted them
+        else:
+            parts.append(p)
+    if not parts:
+        return target if target.exists() else None
+    tables = ([_read_table(target)] if target.exists() else []) + [_read_table(p) for p in parts]
+    manifest = json.loads((directory / MANIFEST).read_text())
+    metadata = {
+        MANIFEST_KEY: json.dumps(manifest, sort_keys=True).encode(),
+        ABSORBED_KEY: json.dumps([p.name for p in parts]).encode(),
+    }
+    # Durable: the parts it replaces are deleted next.
+    _write_atomic(pa.concat_tables(tables), target, metadata, durable=True)
+    for p in parts:
+        p.unlink()
+    return target
 
 
 def row_key(row: dict[str, Any]) -> tuple:
@@ -134,16 +252,26 @@ def check_same_config(directory: Path, config_hash: str) -> None:
 
 @dataclass
 class ResultWriter:
-    """Append rows to a results directory as atomic Parquet parts."""
+    """Append rows to a results directory as atomic Parquet parts.
+
+    Parts are written on a worker thread (pyarrow releases the GIL while it encodes and compresses), so
+    the engine keeps stepping meanwhile; one write is in flight at a time, so parts land in order.
+    """
 
     directory: Path
     manifest: dict[str, Any]
+    shard: tuple[int, int] = (0, 1)
     flush_rows: int = 32
     flush_seconds: float = 10.0
     _buffer: list[dict[str, Any]] = field(default_factory=list)
     _last_flush: float = field(default_factory=time.monotonic)
+    _pool: ThreadPoolExecutor | None = None
+    _pending: Future | None = None
 
     def __post_init__(self) -> None:
+        # Imported now, not on the engine's thread in the middle of a run (seconds on a busy machine).
+        import pyarrow.parquet  # noqa: F401
+
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / MANIFEST
         if path.exists():
@@ -156,42 +284,61 @@ class ResultWriter:
     def add(self, row: dict[str, Any]) -> None:
         self._buffer.append(row)
         if len(self._buffer) >= self.flush_rows or time.monotonic() - self._last_flush >= self.flush_seconds:
-            self.flush()
+            self._submit()
 
     def flush(self) -> None:
-        """Write the buffered rows as one part file (atomically)."""
+        """Write the buffered rows as one part file (atomically) and wait until every part is written."""
+        self._submit()
+        self._wait()
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def _submit(self) -> None:
         self._last_flush = time.monotonic()
         if not self._buffer:
             return
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        rows, self._buffer = self._buffer, []
+        self._wait()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reasonbench-parts")
+        self._pending = self._pool.submit(self._write_part, rows)
 
-        schema = _arrow_schema(self.manifest)
-        table = pa.Table.from_pylist([{k: r.get(k) for k in SCHEMA} for r in self._buffer], schema=schema)
-        name = f"part-{time.time_ns()}-{uuid.uuid4().hex[:8]}.parquet"
-        tmp = self.directory / (name + ".tmp")
-        pq.write_table(table, tmp)
-        os.replace(tmp, self.directory / name)
-        self._buffer.clear()
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()  # a failed write fails the run here
+
+    def _write_part(self, rows: list[dict[str, Any]]) -> None:
+        import pyarrow as pa
+
+        table = pa.Table.from_pylist([{k: r.get(k) for k in SCHEMA} for r in rows], schema=_arrow_schema())
+        name = f"part-{shard_tag(self.shard)}-{time.time_ns()}-{uuid.uuid4().hex[:8]}.parquet"
+        _write_atomic(table, self.directory / name)
+
+    def compact(self) -> Path | None:
+        """Flush, then compact this shard's parts into its one rows file (see :func:`compact`)."""
+        self.flush()
+        return compact(self.directory, self.shard)
 
 
 def read_rows(directory: Path):
     """All rows of a results directory as a pandas DataFrame (empty when there are none)."""
     import pandas as pd
-    import pyarrow.parquet as pq
+    import pyarrow as pa
 
-    parts = sorted(directory.glob("part-*.parquet"))
-    if not parts:
+    files = row_files(directory)
+    if not files:
         return pd.DataFrame(columns=list(SCHEMA))
-    return pd.concat([pq.read_table(p).to_pandas() for p in parts], ignore_index=True)
+    return pa.concat_tables([_read_table(p) for p in files]).to_pandas()
+
+
+def read_columns(directory: Path, columns: list[str]) -> list[dict[str, Any]]:
+    """The row keys and ``columns`` of every row (``None`` where a file predates a column)."""
+    names = list(ROW_KEY) + [c for c in columns if c not in ROW_KEY]
+    return [r for p in row_files(directory) for r in _read_table(p, names).to_pylist()]
 
 
 def done_keys(directory: Path) -> set[tuple]:
     """Keys of the rows already written (for resuming)."""
-    import pyarrow.parquet as pq
-
-    keys: set[tuple] = set()
-    for p in sorted(directory.glob("part-*.parquet")):
-        t = pq.read_table(p, columns=list(ROW_KEY)).to_pylist()
-        keys.update(row_key(r) for r in t)
-    return keys
+    return {row_key(r) for r in read_columns(directory, [])}

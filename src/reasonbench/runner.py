@@ -4,6 +4,7 @@ Parquet as they finish.
 Many problems are in flight at once (``concurrency``) so the engine's batches stay full; a latency run
 (``concurrency=1``) solves one problem at a time so that each problem's wall-clock is its own. Every
 problem gets its own :class:`~reasonbench.meter.Meter`; the row records what it spent and why it stopped.
+Budgets that a larger one covers are derived from its rows where that is exact (:mod:`reasonbench.derive`).
 """
 
 from __future__ import annotations
@@ -20,14 +21,19 @@ from pathlib import Path
 from typing import Any
 
 from reasonbench.budget import Budget
+from reasonbench.derive import Recorder, Replay, derivation_sources, scaled_latency
 from reasonbench.engine.base import Engine
 from reasonbench.meter import Meter
 from reasonbench.profiles import get_profile
-from reasonbench.results import ResultWriter, done_keys, environment, row_key
+from reasonbench.results import ResultWriter, done_keys, environment, read_columns, row_key
 from reasonbench.strategies import Attempt, Context
 from reasonbench.strategies.base import config_id, config_label, resolve
 from reasonbench.tasks import get_task
 from reasonbench.tasks.base import Problem
+
+DEFAULT_CONCURRENCY = 256
+"""Problems in flight by default: as many sequences as vLLM batches by default (``max_num_seqs`` 256 for
+offline use), so the scheduler is never short of work while problems wait on each other's threads."""
 
 TRACE_CHARS = 32_000
 """Traces longer than this are stored cut (head and tail), to keep result files small."""
@@ -63,10 +69,13 @@ class RunConfig:
     backend: str = "vllm"
     profile: str = "trace"
     engine_options: dict[str, Any] = field(default_factory=dict)
-    concurrency: int = 64
+    concurrency: int = DEFAULT_CONCURRENCY
     shard: tuple[int, int] = (0, 1)
     """``(i, N)``: run only problems ``i, i+N, i+2N, ...``. Not in the config hash, so the shards of one
-    run share a results directory (or merge by copying their part files together)."""
+    run share a results directory (or merge by copying their row files together)."""
+    derive: bool = True
+    """Derive the rows of smaller budgets from the run at the largest (``reasonbench.derive``) where that
+    is exact; off runs every budget. Not in the config hash: derived rows equal directly run ones."""
 
     def __post_init__(self) -> None:
         i, n = self.shard
@@ -112,6 +121,8 @@ def make_row(
     model_name: str,
     candidates_correct: list[bool] | None = None,
     timeline: list[dict[str, Any]] | None = None,
+    calls: str = "[]",
+    derived_from: str | None = None,
 ) -> dict[str, Any]:
     """One result row (DESIGN.md section 6). Each candidate carries its own verdict (``correct``), so
     maj@k, pass@k and best-of-k are computed from the row without re-running the verifier. ``timeline``
@@ -151,6 +162,8 @@ def make_row(
         ),
         "info": json.dumps(attempt.info, default=str),
         "trace": _cut(attempt.trace),
+        "calls": calls,
+        "derived_from": derived_from,
         "model": model_name,
         "backend": config.backend,
         "in_flight": None,
@@ -159,13 +172,25 @@ def make_row(
 
 
 async def solve_one(
-    engine: Engine, config: RunConfig, problem: Problem, sc: StrategyConfig, budget: Budget, seed: int
-) -> dict[str, Any]:
-    """Run one strategy configuration on one problem under one budget; a crash becomes an ``error`` row."""
+    engine: Engine,
+    config: RunConfig,
+    problem: Problem,
+    sc: StrategyConfig,
+    budget: Budget,
+    seed: int,
+    source: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """Run one strategy configuration on one problem under one budget; a crash becomes an ``error`` row.
+
+    With ``source`` (the row of a budget that covers this one) the row is derived from the source's
+    recorded engine calls instead, or ``None`` is returned when that cannot be exact.
+    """
     from reasonbench.tasks.base import Verdict
 
     task = get_task(config.task)
-    meter = Meter(engine, budget)
+    replay = Replay(engine, json.loads(source["calls"]), budget) if source is not None else None
+    recorder = Recorder(replay if replay is not None else engine)
+    meter = Meter(recorder, budget)
     ctx = Context(task, get_profile(config.profile), meter, seed=seed)
     spec = resolve(sc.name)
     try:
@@ -174,7 +199,11 @@ async def solve_one(
         raise
     except Exception as exc:  # a strategy bug must cost one row, not the run
         attempt = Attempt(None, "error", info={"exception": f"{type(exc).__name__}: {exc}"[:500]})
+    if replay is not None and replay.missed:
+        return None
     usage = meter.finish()
+    if source is not None:
+        usage.latency_s = scaled_latency(source["latency_s"], source["critical_path"], usage.critical_path)
     verdict = (
         task.verify(problem, attempt.answer) if attempt.answer is not None else Verdict(False, "no answer")
     )
@@ -192,7 +221,10 @@ async def solve_one(
         verdict,
         engine.model.name,
         candidates_correct,
-        timeline=meter.timeline(),
+        # A derived row's clock is the replay's, not the engine's: it has no timeline of its own.
+        timeline=meter.timeline() if source is None else None,
+        calls=recorder.dump(),
+        derived_from=None if source is None else source["budget"],
     )
 
 
@@ -228,7 +260,8 @@ async def run_async(
     """Run every job not yet in ``out``; returns the number of rows written now.
 
     Rows are flushed to a new part file every ``flush_rows`` rows (and every few seconds): a ``kill -9``
-    loses at most that many rows, which a re-run then redoes.
+    loses at most that many rows, which a re-run then redoes. A run that finishes compacts its shard's
+    parts into one file.
     """
     from reasonbench.frozen import load_problems
 
@@ -252,43 +285,86 @@ async def run_async(
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         **environment(),
     }
-    writer = ResultWriter(out, manifest, flush_rows=flush_rows)
+    writer = ResultWriter(out, manifest, shard=config.shard, flush_rows=flush_rows)
+    # Modules load now, not on the engine's thread while the first requests wait (nor in their latency).
+    get_task(config.task)
+    for sc in config.strategies:
+        resolve(sc.name)
     done = done_keys(out)
     problems = config.shard_of(
         problems if problems is not None else load_problems(config.task, config.split, config.n_problems)
     )
+    # Each (problem, configuration, seed) runs its root budgets; the budgets they cover follow, derived.
+    sources = derivation_sources(config.budgets)
+    derive = config.derive and callable(getattr(engine, "decode", None))
+    roots = [b for b in config.budgets if not derive or sources[b.label] is None]
+    covered = {r.label: [b for b in config.budgets if derive and sources[b.label] == r] for r in roots}
+    jobs = [(p, sc, r, s) for s in config.seeds for r in roots for sc in config.strategies for p in problems]
     jobs = [
-        (p, sc, b, s)
-        for s in config.seeds
-        for b in config.budgets
-        for sc in config.strategies
-        for p in problems
+        j for j in jobs if any(_key(j[0], j[1], b, j[3]) not in done for b in [j[2], *covered[j[2].label]])
     ]
-    jobs = [j for j in jobs if (j[0].id, j[1].id, j[2].label, j[3]) not in done]
+    # Source rows written by an earlier (interrupted) run, for the derivations still to do.
+    stored = _stored_sources(out, [_key(*j) for j in jobs if _key(*j) in done])
     slots = asyncio.Semaphore(config.concurrency)
     load = _Load()
     written = 0
 
-    async def job(p: Problem, sc: StrategyConfig, b: Budget, s: int) -> None:
+    def emit(row: dict[str, Any]) -> None:
         nonlocal written
-        async with slots:
-            key = load.enter()
-            try:
-                row = await solve_one(engine, config, p, sc, b, s)
-            finally:
-                row_in_flight = load.leave(key)
-        row["in_flight"] = row_in_flight
         assert row_key(row) not in done
         writer.add(row)
         written += 1
         if on_row is not None:
             on_row(row)
 
+    async def direct(p: Problem, sc: StrategyConfig, b: Budget, s: int) -> dict[str, Any]:
+        async with slots:
+            key = load.enter()
+            try:
+                row = await solve_one(engine, config, p, sc, b, s)
+            finally:
+                in_flight = load.leave(key)
+        assert row is not None
+        row["in_flight"] = in_flight
+        return row
+
+    async def job(p: Problem, sc: StrategyConfig, root: Budget, s: int) -> None:
+        key = _key(p, sc, root, s)
+        if key in done:
+            source = stored.get(key)
+        else:
+            source = await direct(p, sc, root, s)
+            emit(source)
+        for b in covered[root.label]:
+            if _key(p, sc, b, s) in done:
+                continue
+            row = None
+            if source is not None and source.get("calls"):
+                row = await solve_one(engine, config, p, sc, b, s, source=source)
+                if row is not None:
+                    row["in_flight"] = source.get("in_flight")
+            emit(row if row is not None else await direct(p, sc, b, s))
+
     try:
         await asyncio.gather(*(job(*j) for j in jobs))
     finally:
         writer.flush()
+    writer.compact()
     return written
+
+
+def _key(p: Problem, sc: StrategyConfig, b: Budget, seed: int) -> tuple:
+    return (p.id, sc.id, b.label, seed)
+
+
+def _stored_sources(out: Path, keys: list[tuple]) -> dict[tuple, dict[str, Any]]:
+    """The rows with ``keys`` already in ``out``, with what a derivation needs of them."""
+    if not keys:
+        return {}
+    wanted = set(keys)
+    columns = ["calls", "latency_s", "critical_path"]
+    rows = read_columns(out, columns)
+    return {row_key(r): r for r in rows if row_key(r) in wanted}
 
 
 def count_jobs(config: RunConfig, out: Path) -> tuple[int, int]:

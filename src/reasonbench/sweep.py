@@ -20,7 +20,7 @@ from typing import Any
 
 from reasonbench.budget import Budget
 from reasonbench.errors import UserError
-from reasonbench.runner import RunConfig, StrategyConfig
+from reasonbench.runner import DEFAULT_CONCURRENCY, RunConfig, StrategyConfig
 from reasonbench.strategies.base import resolve
 from reasonbench.tasks import get_task, resolve_split
 
@@ -94,7 +94,7 @@ def load_preset(path: Path, **overrides: Any) -> list[RunConfig]:
             backend=raw.get("backend", "vllm"),
             profile=raw.get("profile", "trace"),
             engine_options=dict(raw.get("engine", {})),
-            concurrency=int(raw.get("concurrency", 64)),
+            concurrency=int(raw.get("concurrency", DEFAULT_CONCURRENCY)),
         )
         for model, group in group_by_model(task, split, configs).items()
     ]

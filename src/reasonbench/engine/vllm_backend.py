@@ -151,10 +151,12 @@ class VLLMEngine:
         gpu_memory_utilization: float | None = None,
         seed: int = 0,
         enforce_eager: bool = True,
+        timing_stats: bool = False,
         engine_args: dict[str, Any] | None = None,
     ) -> None:
         _default_env()
         from vllm import EngineArgs
+        from vllm.usage.usage_lib import UsageContext
         from vllm.v1.engine.llm_engine import LLMEngine
 
         path = resolve_model(model)
@@ -166,8 +168,10 @@ class VLLMEngine:
             "enforce_eager": enforce_eager,
             "tensor_parallel_size": tensor_parallel_size,
             "data_parallel_size": data_parallel_size,
-            # Timestamps per request (queued, first token) come from vLLM's request stats.
-            "disable_log_stats": False,
+            # As vllm.LLM has it: per-step statistics cost Python time on the engine's thread (a few
+            # percent with small models); timings come from our own clock (``first_token`` is then None).
+            # ``timing_stats`` turns them on where first-token times mean something: one problem at a time.
+            "disable_log_stats": not timing_stats,
         }
         if max_model_len is not None:
             kwargs["max_model_len"] = max_model_len
@@ -182,7 +186,10 @@ class VLLMEngine:
         kwargs.update(engine_args or {})
         self.engine_args = dict(kwargs)
         name = model if not Path(model).is_dir() else None
-        self._attach(LLMEngine.from_engine_args(EngineArgs(**kwargs)), Path(path), name)
+        # The offline usage context gives the scheduler the defaults vllm.LLM gets (e.g. 256 sequences
+        # per batch on CPU, not 128), so the harness and raw vLLM batch alike.
+        llm_engine = LLMEngine.from_engine_args(EngineArgs(**kwargs), usage_context=UsageContext.LLM_CLASS)
+        self._attach(llm_engine, Path(path), name)
 
     @classmethod
     def wrap(cls, llm_engine: Any, model_path: Path) -> VLLMEngine:
@@ -213,6 +220,10 @@ class VLLMEngine:
         """``text`` as prompt ids. Special tokens are on, as for a completions request to `vllm serve`:
         our tokenizers put ``<s>`` first, as every training document starts."""
         return list(self.tokenizer.encode(text, add_special_tokens=True))
+
+    def decode(self, token_ids: list[int] | tuple[int, ...]) -> str:
+        """Generated ids as text, as the engine writes a sample's text (special tokens skipped)."""
+        return self.tokenizer.decode(list(token_ids), skip_special_tokens=True)
 
     async def generate(self, request: GenRequest, control: Control | None = None) -> GenResult:
         """Run one request to completion; cancelling the awaiting task aborts it inside the engine; a
