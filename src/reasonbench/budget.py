@@ -1,6 +1,6 @@
 """Budgets: what a problem may spend, parsed from the command line.
 
-Three kinds (DESIGN.md section 3), each optional, any combination:
+Three kinds (docs/design.md, "Budgets"), each optional, any combination:
 
 * ``context``: the largest context (prompt + generated) of any single thread, in tokens. ``--budget 4k``
   means a 4096-token window (APR's headline setting).

@@ -35,7 +35,7 @@ from reasonbench.errors import UserError
 MANIFEST = "manifest.json"
 ROW_KEY = ("problem_id", "config_id", "budget", "seed")
 
-# Column order and types (DESIGN.md section 6). Nested data (params, candidates, info) is JSON text so that
+# Column order and types (docs/design.md, "Results"). Nested data (params, candidates, info) is JSON text so that
 # every reader sees plain columns.
 SCHEMA: dict[str, str] = {
     "task": "string",

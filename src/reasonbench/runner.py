@@ -124,7 +124,7 @@ def make_row(
     calls: str = "[]",
     derived_from: str | None = None,
 ) -> dict[str, Any]:
-    """One result row (DESIGN.md section 6). Each candidate carries its own verdict (``correct``), so
+    """One result row (docs/design.md, "Results"). Each candidate carries its own verdict (``correct``), so
     maj@k, pass@k and best-of-k are computed from the row without re-running the verifier. ``timeline``
     is the meter's per-thread record (:meth:`~reasonbench.meter.Meter.timeline`); ``in_flight`` is filled
     in by the runner that knows how many problems shared the engine."""

