@@ -1,4 +1,4 @@
-"""One generation, many budgets (docs/design.md, "Budgets"): rows for smaller budgets derived from a larger run.
+"""One generation, many budgets (docs/design.md): rows for smaller budgets derived from a larger run.
 
 Greedy and seeded decoding do not depend on ``max_tokens``: a thread run at a 4k window holds, in its first
 1k tokens, exactly what a 1k run would have written. So every row records its engine calls (each call's

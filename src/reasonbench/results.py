@@ -35,8 +35,8 @@ from reasonbench.errors import UserError
 MANIFEST = "manifest.json"
 ROW_KEY = ("problem_id", "config_id", "budget", "seed")
 
-# Column order and types (docs/design.md, "Results"). Nested data (params, candidates, info) is JSON text so that
-# every reader sees plain columns.
+# Column order and types (docs/design.md, "Results"). Nested data (params, candidates, info) is JSON text
+# so that every reader sees plain columns.
 SCHEMA: dict[str, str] = {
     "task": "string",
     "split": "string",
