@@ -15,7 +15,8 @@ SHIPPED = shipped_models()
 
 def test_shipped_models_fit_the_size_limit() -> None:
     total = sum(f.stat().st_size for d in SHIPPED.values() for f in d.iterdir() if f.is_file())
-    assert total <= 30_000_000  # 30 MB, read strictly
+    # 60 MB, read strictly: three Countdown models, the 4x4 Sudoku model and three 6x6 ones.
+    assert total <= 60_000_000
 
 
 @pytest.mark.parametrize("name", sorted(SHIPPED))
