@@ -22,7 +22,10 @@ PROBLEMS = TASK.generate("cd3", 3)
 
 @pytest.fixture(scope="module")
 def engine():
-    eng = open_engine("vllm", "countdown-direct", max_model_len=512, dtype="bfloat16", seed=0)
+    # Statistics on: the charge is compared with vLLM's own decoded-token counter.
+    eng = open_engine(
+        "vllm", "countdown-direct", max_model_len=512, dtype="bfloat16", seed=0, timing_stats=True
+    )
     asyncio.run(eng.warmup())
     yield eng
     asyncio.run(eng.close())

@@ -16,7 +16,10 @@ PROMPT = "Current State: 24:[4, 9, 3], Operations: []\n"
 
 @pytest.fixture(scope="module")
 def engine(tiny_model_dir):
-    eng = open_engine("vllm", str(tiny_model_dir), max_model_len=256, dtype="bfloat16", seed=0)
+    # Statistics on: the tests compare our accounting with vLLM's own counters and first-token stamps.
+    eng = open_engine(
+        "vllm", str(tiny_model_dir), max_model_len=256, dtype="bfloat16", seed=0, timing_stats=True
+    )
     asyncio.run(eng.warmup())
     yield eng
     asyncio.run(eng.close())

@@ -646,14 +646,19 @@ def train_cmd(
     eval_every: Annotated[
         int | None, typer.Option(min=0, help="Override the evaluation interval (0 = off).")
     ] = None,
+    init_from: Annotated[
+        str | None,
+        typer.Option(help="Warm start from this model directory (used only when there is no checkpoint)."),
+    ] = None,
 ) -> None:
-    """Train a tiny search model from scratch on our own traces; checkpoints resume exactly."""
+    """Train a tiny search model on our own traces (from scratch, or warm-started); checkpoints resume
+    exactly."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from reasonbench.train.recipe import load_recipe
     from reasonbench.train.trainer import train
 
-    r = load_recipe(recipe, steps=steps, eval_every=eval_every)
+    r = load_recipe(recipe, steps=steps, eval_every=eval_every, init_from=init_from)
     out = out or Path("runs/train") / r.name
     columns = (
         TextColumn("{task.description}"),
