@@ -20,3 +20,18 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from reasonbench.models.random_init import build_random_llama
 
     return build_random_llama(tmp_path_factory.mktemp("tiny-llama"))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _collect_engines_between_modules():
+    """Collect a module's dead engines before the next module builds its own.
+
+    An unreferenced in-process vLLM engine tears down the process-wide parallel state when it is garbage
+    collected; if that happens while the next engine is being built, the new one fails ("pipeline model
+    parallel group is not initialized").
+    """
+    import gc
+
+    gc.collect()
+    yield
+    gc.collect()

@@ -388,7 +388,7 @@ def test_a_real_apr_run_records_timing_that_show_and_the_timeline_read(capsys, t
         model="countdown-apr",
         concurrency=1,
     )
-    engine = open_engine("vllm", "countdown-apr", dtype="bfloat16")
+    engine = open_engine("vllm", "countdown-apr", dtype="bfloat16", timing_stats=True)  # as latency mode
 
     async def go() -> None:
         await engine.warmup()
