@@ -9,7 +9,6 @@ marked), and the trace with its spawn and join blocks marked in the margin.
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import Any
 
 import pandas as pd
@@ -22,7 +21,7 @@ from reasonbench.analysis import in_flight_label
 from reasonbench.budget import Budget
 from reasonbench.errors import UserError
 from reasonbench.tasks.countdown.traces import CALL_CLOSE, CALL_OPEN, JOIN_CLOSE, JOIN_OPEN
-from reasonbench.threads import ThreadNode, has_timeline, short_state, thread_tree
+from reasonbench.threads import ThreadNode, has_timeline, load_json, short_state, thread_tree
 
 # Sudoku's spawn/join grammar uses the very same four markers as Countdown's.
 _MARKS = {CALL_OPEN: ("spawn", CALL_CLOSE), JOIN_OPEN: ("join", JOIN_CLOSE)}
@@ -97,15 +96,6 @@ def select(
     return picked
 
 
-def _load_json(text: Any, default: Any) -> Any:
-    if not isinstance(text, str) or not text:
-        return default
-    try:
-        return json.loads(text)
-    except ValueError:
-        return default
-
-
 def _plain(value: Any) -> Any:
     """A pandas/numpy scalar as plain JSON data (NaN becomes None)."""
     if value is None:
@@ -120,10 +110,10 @@ def _plain(value: Any) -> Any:
 def candidates(row: dict[str, Any]) -> list[dict[str, Any]]:
     """A multi-sample row's candidates, each with ``chosen``: the strategy's pick as recorded in ``info``,
     or (rows written before it was) the first candidate giving the row's answer."""
-    cands = _load_json(row.get("candidates"), [])
+    cands = load_json(row.get("candidates"), [])
     if not isinstance(cands, list) or not cands:
         return []
-    info = _load_json(row.get("info"), {})
+    info = load_json(row.get("info"), {})
     chosen = info.get("chosen") if isinstance(info, dict) else None
     if not isinstance(chosen, int) and row.get("answer") is not None:
         chosen = next((i for i, c in enumerate(cands) if c.get("answer") == row.get("answer")), None)
@@ -196,7 +186,7 @@ def view(row: dict[str, Any]) -> dict[str, Any]:
         "timeline": has_timeline(row),
         "threads": [t.to_json() for t in thread_tree(row)],
         "candidates": candidates(row),
-        "info": _load_json(row.get("info"), {}),
+        "info": load_json(row.get("info"), {}),
         "trace": trace,
         "trace_blocks": trace_blocks(trace),
     }

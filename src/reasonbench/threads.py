@@ -86,7 +86,8 @@ class ThreadNode:
         }
 
 
-def _json(text: Any, default: Any) -> Any:
+def load_json(text: Any, default: Any) -> Any:
+    """A row's JSON column as data; ``default`` for a missing or unreadable value (old rows, nulls)."""
     if not isinstance(text, str) or not text:
         return default
     try:
@@ -105,7 +106,7 @@ def short_state(state: str | None, width: int = 60) -> str:
 
 def has_timeline(row: dict[str, Any]) -> bool:
     """Whether the row carries the meter's per-thread record."""
-    return bool(_json(row.get("timeline"), None))
+    return bool(load_json(row.get("timeline"), None))
 
 
 def root_outcome(row: dict[str, Any]) -> str:
@@ -118,14 +119,14 @@ def root_outcome(row: dict[str, Any]) -> str:
 
 
 def _root_bad_spawn(row: dict[str, Any]) -> bool:
-    info = _json(row.get("info"), {})
+    info = load_json(row.get("info"), {})
     failures = info.get("failures", []) if isinstance(info, dict) else []
     return any(f.get("depth") == 0 and "bad spawn" in str(f.get("reason")) for f in failures)
 
 
 def thread_tree(row: dict[str, Any]) -> list[ThreadNode]:
     """The row's threads as trees (one per root thread), from its timeline or, for older rows, rebuilt."""
-    records = _json(row.get("timeline"), None)
+    records = load_json(row.get("timeline"), None)
     if records:
         return _from_timeline(row, records)
     return _rebuilt(row)
@@ -189,9 +190,9 @@ def _from_timeline(row: dict[str, Any], records: list[dict[str, Any]]) -> list[T
 
 def _rebuilt(row: dict[str, Any]) -> list[ThreadNode]:
     """One level of children from the root's join blocks, with failures and caps from ``info``."""
-    info = _json(row.get("info"), {})
+    info = load_json(row.get("info"), {})
     info = info if isinstance(info, dict) else {}
-    params = _json(row.get("params"), {})
+    params = load_json(row.get("params"), {})
     trace = str(row.get("trace") or "")
     blocks: list[list[tuple[bool, int, str]]] = []
     current: list[tuple[bool, int, str]] | None = None
