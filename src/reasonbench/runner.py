@@ -204,11 +204,12 @@ async def solve_one(
     usage = meter.finish()
     if source is not None:
         usage.latency_s = scaled_latency(source["latency_s"], source["critical_path"], usage.critical_path)
+    # The context has verified every answer the strategy normalised already: each is checked once.
     verdict = (
-        task.verify(problem, attempt.answer) if attempt.answer is not None else Verdict(False, "no answer")
+        ctx.verdict(problem, attempt.answer) if attempt.answer is not None else Verdict(False, "no answer")
     )
     candidates_correct = [
-        c.answer is not None and task.verify(problem, c.answer).correct for c in attempt.candidates
+        c.answer is not None and ctx.verdict(problem, c.answer).correct for c in attempt.candidates
     ]
     return make_row(
         config,
