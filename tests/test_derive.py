@@ -115,7 +115,7 @@ def test_apr_rows_derived_at_smaller_windows_equal_rows_run_directly(tmp_path: P
 
 
 def test_a_run_whose_later_calls_depend_on_a_cut_thread_runs_again(tmp_path: Path) -> None:
-    from reasonbench.sweep import strategy_configs
+    from reasonbench.experiment import strategy_configs
 
     plugin = Path(__file__).resolve().parents[1] / "strategies" / "example_plugin.py"
     retry = strategy_configs(f"{plugin}:retry", {"retries": 1, "max_tokens": 50_000})

@@ -173,7 +173,7 @@ def test_preset_expands_parameter_grids(tmp_path: Path) -> None:
 
 
 def test_out_of_tree_plugin_loads_from_a_file(tmp_path: Path) -> None:
-    from reasonbench.sweep import strategy_configs
+    from reasonbench.experiment import strategy_configs
 
     plugin = Path(__file__).resolve().parents[1] / "strategies" / "example_plugin.py"
     (cfg,) = strategy_configs(f"{plugin}:retry", {"retries": 2, "max_tokens": 50_000})
@@ -220,12 +220,16 @@ def test_each_candidate_carries_its_own_verdict(tmp_path: Path) -> None:
 
 
 def test_shards_split_the_problems_and_merge_in_one_directory(tmp_path: Path) -> None:
-    from reasonbench.runner import count_jobs
+    from reasonbench.runner import prepare
+
+    def left(shard: RunConfig) -> tuple[int, int]:
+        pending = prepare(shard, tmp_path / "shared", "fake")
+        return pending.total, pending.n_done
 
     whole = config(n=5)
     shards = [dataclasses.replace(whole, shard=(i, 2)) for i in range(2)]
     assert {s.config_hash() for s in shards} == {whole.config_hash()}
-    assert count_jobs(shards[0], tmp_path / "shared") == (3 * 2 * 2, 0)
+    assert left(shards[0]) == (3 * 2 * 2, 0)
     for s in shards:
         asyncio.run(run_async(FakeEngine(solving_script), s, tmp_path / "shared"))
     asyncio.run(run_async(FakeEngine(solving_script), whole, tmp_path / "whole"))
@@ -233,7 +237,7 @@ def test_shards_split_the_problems_and_merge_in_one_directory(tmp_path: Path) ->
     key = ["problem_id", "config_id", "budget", "seed"]
     assert not merged.duplicated(key).any()
     assert sorted(map(tuple, merged[key].to_numpy())) == sorted(map(tuple, alone[key].to_numpy()))
-    assert count_jobs(shards[1], tmp_path / "shared") == (2 * 2 * 2, 2 * 2 * 2)
+    assert left(shards[1]) == (2 * 2 * 2, 2 * 2 * 2)
     with pytest.raises(ValueError):
         dataclasses.replace(whole, shard=(2, 2))
 

@@ -8,6 +8,7 @@ import json
 import pandas as pd
 from rich.table import Table
 
+from reasonbench import analysis
 from reasonbench.analysis import in_flight_label
 
 COLUMNS = [
@@ -61,6 +62,33 @@ def rich_tables(summary: pd.DataFrame) -> list[Table]:
                 f"{r.threads:.1f}",
             )
         tables.append(t)
+    return tables
+
+
+def samples_table(curves: pd.DataFrame) -> Table:
+    """maj@k, pass@k and best-of-k per configuration x budget x k (:func:`analysis.sample_curves`)."""
+    table = Table(title="from the same samples (mean over problems)")
+    for col in ("configuration", "budget", "k", "maj@k", "pass@k", "best-of-k (score)"):
+        table.add_column(col, justify="left" if col in ("configuration", "budget") else "right")
+    for r in curves.itertuples(index=False):
+        table.add_row(
+            r.config_label,
+            r.budget,
+            str(r.k),
+            f"{r.maj_at_k:.1%}",
+            f"{r.pass_at_k:.1%}",
+            f"{r.best_of_k:.1%}",
+        )
+    return table
+
+
+def report_tables(results: analysis.Results, samples: bool = True) -> list[Table]:
+    """What ``reasonbench report`` shows (and a run or sweep prints when it ends): the tables of
+    :func:`rich_tables`, then, with ``samples``, the sample curves of multi-sample strategies."""
+    tables = rich_tables(analysis.summarize(results.rows))
+    curves = analysis.sample_curves(results.rows) if samples else None
+    if curves is not None and not curves.empty:
+        tables.append(samples_table(curves))
     return tables
 
 

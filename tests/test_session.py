@@ -1,0 +1,77 @@
+"""A session: checks once, runs each model's share on its own engine, resumes; answers are verified once."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from fakes import FakeEngine
+from reasonbench.budget import Budget
+from reasonbench.results import read_rows
+from reasonbench.runner import RunConfig, StrategyConfig, run_async
+from reasonbench.strategies.bon import BoNParams
+from reasonbench.strategies.sc import SCParams
+from reasonbench.tasks import get_task
+from test_runner import solving_script
+
+
+def half_right(prompt: str, i: int) -> str:
+    """Even samples: the solving trace; odd ones: a false claim (a second answer to verify)."""
+    wrong = "Exploring Operation: 1+1=2\n2,2 equal: Goal Reached\n"
+    return solving_script(prompt, i) if i % 2 == 0 else wrong
+
+
+@pytest.mark.parametrize("strategy", [SCParams(n=4, max_tokens=50_000), BoNParams(n=4, scorer="oracle")])
+def test_each_answer_is_verified_once(monkeypatch, tmp_path: Path, strategy) -> None:
+    cls = type(get_task("countdown"))  # the registry makes a new task object each time: count on the class
+    calls: Counter = Counter()
+    verify = cls.verify
+
+    def counting(self, problem, answer):
+        calls[problem.id, answer] += 1
+        return verify(self, problem, answer)
+
+    monkeypatch.setattr(cls, "verify", counting)
+    name = "sc" if isinstance(strategy, SCParams) else "bon"
+    config = RunConfig(
+        "countdown", "cd3", (StrategyConfig(name, strategy),), (Budget(),), 2, model="fake", concurrency=2
+    )
+    asyncio.run(run_async(FakeEngine(half_right), config, tmp_path))
+    assert len(read_rows(tmp_path)) == 2
+    assert calls and set(calls.values()) == {1}, calls
+
+
+def reasonbench(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "reasonbench", *args], capture_output=True, text=True, timeout=900
+    )
+
+
+@pytest.mark.slow
+def test_a_run_then_the_equivalent_sweep_into_one_directory_has_nothing_left_to_do(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    out = tmp_path / "res"
+    first = reasonbench(
+        *("run", "--strategy", "cot", "-P", "max_tokens=8", "--split", "cd3", "-n", "2", "-b", "256"),
+        *("--model", str(tiny_model_dir), "--out", str(out)),
+    )
+    assert first.returncode == 0, first.stderr[-2000:]
+    rows = read_rows(out)
+    assert len(rows) == 2
+    preset = tmp_path / "same.toml"
+    preset.write_text(
+        f'split = "cd3"\nn_problems = 2\nbudgets = ["256"]\nmodel = "{tiny_model_dir}"\n'
+        '[[strategy]]\nname = "cot"\nparams = { max_tokens = 8 }\n'
+    )
+    second = reasonbench("sweep", "--preset", str(preset), "--out", str(out))
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "resuming" in second.stderr and "2 of 2 rows already there" in second.stderr
+    assert "opening" not in second.stderr  # no engine: nothing left to run
+    assert "accuracy" in second.stderr  # report's table of what the directory holds
+    assert read_rows(out).sort_values("problem_id").equals(rows.sort_values("problem_id"))
