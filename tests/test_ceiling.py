@@ -158,7 +158,7 @@ def test_a_sudoku_direct_shape_is_one_thread_that_decodes_its_trace() -> None:
 
 
 def test_an_unknown_sudoku_trace_has_no_shape() -> None:
-    with pytest.raises(UserError, match="unknown sudoku trace style"):
+    with pytest.raises(UserError, match="unknown sudoku trace kind"):
         SUDOKU.search_shape(SUDOKU.generate("sudoku4", 1)[0], "apr", len)
 
 

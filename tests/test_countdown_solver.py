@@ -43,18 +43,18 @@ def test_combine_lists_larger_minus_smaller_and_exact_division_only() -> None:
 
 
 def test_solve_finds_known_solution() -> None:
-    steps = solve([4, 9, 3], 24)
+    steps = solve(24, [4, 9, 3])
     assert steps is not None
     assert _replay([4, 9, 3], steps) == [24]
 
 
 def test_solve_returns_none_for_unsolvable_instance() -> None:
     # 1, 1, 1 can reach at most 3 using every number once.
-    assert solve([1, 1, 1], 50) is None
+    assert solve(50, [1, 1, 1]) is None
 
 
 def test_all_solutions_are_distinct_and_valid() -> None:
-    sols = all_solutions([1, 2, 3, 4], 10)
+    sols = all_solutions(10, [1, 2, 3, 4])
     assert len(sols) > 3
     assert len({tuple(s) for s in sols}) == len(sols)
     for s in sols:
@@ -62,8 +62,8 @@ def test_all_solutions_are_distinct_and_valid() -> None:
 
 
 def test_at_most_once_rule_allows_unused_numbers() -> None:
-    assert solve([5, 7, 90], 12) is None
-    steps = solve([5, 7, 90], 12, Rules(use_all=False))
+    assert solve(12, [5, 7, 90]) is None
+    steps = solve(12, [5, 7, 90], Rules(use_all=False))
     assert steps is not None
     assert 12 in _replay([5, 7, 90], steps)
 
@@ -72,7 +72,7 @@ def test_at_most_once_rule_allows_unused_numbers() -> None:
 @given(st.lists(st.integers(1, 30), min_size=2, max_size=4), st.integers(0, 200))
 def test_solver_agrees_with_reachable(nums: list[int], target: int) -> None:
     values = reachable(tuple(sorted(nums)))
-    steps = solve(nums, target)
+    steps = solve(target, nums)
     assert (steps is not None) == (target in values)
     if steps is not None:
         assert _replay(nums, steps) == [target]
@@ -91,7 +91,7 @@ def test_generator_instances_are_solvable_distinct_and_in_range() -> None:
     for inst in insts:
         assert len(inst.nums) == 4 and all(1 <= n <= 99 for n in inst.nums)
         assert 10 <= inst.target <= 100
-        steps = solve(inst.nums, inst.target)
+        steps = solve(inst.target, inst.nums)
         assert steps is not None and _replay(list(inst.nums), steps) == [inst.target]
 
 
@@ -118,5 +118,5 @@ def test_solver_handles_six_numbers() -> None:
     nums = [rng.randint(1, 20) for _ in range(6)]
     values = reachable(tuple(sorted(nums)))
     target = sorted(values)[len(values) // 2]
-    steps = solve(nums, target)
+    steps = solve(target, nums)
     assert steps is not None and _replay(nums, steps) == [target]

@@ -13,12 +13,21 @@ from hypothesis import strategies as st
 from reasonbench.tasks.countdown.generate import CountdownConfig, Instance, generate
 from reasonbench.tasks.countdown.rules import apply
 from reasonbench.tasks.countdown.solver import solve
-from reasonbench.tasks.countdown.trace_parse import (
+from reasonbench.tasks.countdown.spawn import child_states, find_spawn_block, outcome_from_child
+from reasonbench.tasks.countdown.trace_grammar import (
+    ChildOutcome,
+    NodeState,
+    join_block,
+    state_line,
+    state_prompt,
+    summary_path,
+    with_sub_call_budget,
+    with_token_budget,
+)
+from reasonbench.tasks.countdown.trace_parsers import (
     MAX_INT_DIGITS,
     MAX_LINE_CHARS,
     MAX_LINES,
-    BadSpawn,
-    ChildOutcome,
     ExploreEvent,
     GeneratedEvent,
     JoinBlock,
@@ -28,19 +37,12 @@ from reasonbench.tasks.countdown.trace_parse import (
     StateEvent,
     SubSearchExitEvent,
     SubSearchStartEvent,
-    child_prompt,
-    child_states,
     extract_answer,
-    find_spawn_block,
-    join_block,
-    outcome_from_child,
     parse_trace,
-    replace_spawn_with_join,
     summary_from_trace,
 )
-from reasonbench.tasks.countdown.traces import (
+from reasonbench.tasks.countdown.trace_writers import (
     AprTraces,
-    NodeState,
     SearchTrace,
     apr,
     apr_examples,
@@ -49,16 +51,10 @@ from reasonbench.tasks.countdown.traces import (
     direct_trace,
     first_solved,
     mult_heuristic,
-    sos_bfs,
-    sos_dfs,
-    sos_plus,
     sos_plus_search,
-    state_line,
     sum_heuristic,
-    summary_path,
-    with_sub_call_budget,
-    with_token_budget,
 )
+from reasonbench.tasks.spawn_grammar import MalformedSpawn, replace_spawn_with_join
 
 INSTANCES: list[Instance] = [
     *generate(CountdownConfig(n_numbers=3, seed="traces-3"), 15),
@@ -131,7 +127,7 @@ def test_current_state_line_is_target_colon_list_repr_and_operations_list_repr()
 
 def test_dfs_that_succeeds_at_once_is_state_exploring_goal() -> None:
     # Successors of [4, 6] by sum heuristic: 4*6=24 (0), 4+6=10 (14), 6-4=2 (22); the best is explored first.
-    assert sos_dfs(24, [4, 6]) == (
+    assert dfs_search(24, [4, 6]).text == (
         "Current State: 24:[4, 6], Operations: []\n"
         "Exploring Operation: 4*6=24, Resulting Numbers: [24]\n"
         "24,24 equal: Goal Reached\n"
@@ -141,7 +137,7 @@ def test_dfs_that_succeeds_at_once_is_state_exploring_goal() -> None:
 def test_dfs_returns_to_the_parent_between_failed_successors_and_ends_no_solution() -> None:
     # [1, 1] -> 1+1=2 (h 3), 1*1=1 (h 4), 1/1=1 (h 4, after * by generation order), 1-1=0 (h 5).
     back = "Moving to Node #0\nCurrent State: 5:[1, 1], Operations: []\n"
-    assert sos_dfs(5, [1, 1]) == (
+    assert dfs_search(5, [1, 1]).text == (
         "Current State: 5:[1, 1], Operations: []\n"
         "Exploring Operation: 1+1=2, Resulting Numbers: [2]\n2,5 unequal: No Solution\n"
         + back
@@ -180,7 +176,7 @@ def test_summary_path_writes_move_state_exploring_per_path_node_then_goal() -> N
 
 def test_child_prompt_is_moving_line_then_the_nodes_state() -> None:
     node = NodeState("0,1", 24, (4, 6), ("9-3=6",))
-    assert child_prompt(node) == "Moving to Node #0,1\nCurrent State: 24:[4, 6], Operations: ['9-3=6']\n"
+    assert state_prompt(node) == "Moving to Node #0,1\nCurrent State: 24:[4, 6], Operations: ['9-3=6']\n"
 
 
 def test_join_block_lists_each_child_and_quotes_successful_summaries() -> None:
@@ -204,7 +200,9 @@ def test_budget_prefixes_end_with_a_space_and_no_newline() -> None:
 
 
 def test_sos_plus_sub_search_lines_follow_the_grammar() -> None:
-    texts = [sos_plus(i.target, i.nums, random.Random(s), 2, 1.0) for i in SMALL for s in range(3)]
+    texts = [
+        sos_plus_search(i.target, i.nums, random.Random(s), 2, 1.0).text for i in SMALL for s in range(3)
+    ]
     starts = [ln for t in texts for ln in t.splitlines() if ln.startswith("Start Sub Search")]
     exits = [ln for t in texts for ln in t.splitlines() if ln.startswith("Exit Sub Search")]
     assert starts and exits
@@ -215,11 +213,11 @@ def test_sos_plus_sub_search_lines_follow_the_grammar() -> None:
 
 
 def test_heuristics_match_their_reference_definitions() -> None:
-    assert sum_heuristic([24], 24) == 0
-    assert sum_heuristic([4, 9, 3], 24) == (20 + 15 + 21) / 3
+    assert sum_heuristic(24, [24]) == 0
+    assert sum_heuristic(24, [4, 9, 3]) == (20 + 15 + 21) / 3
     # Distance to the nearest factor >= 2 of 24 (2, 3, 4, 6, 8, 12, 24): 4->0, 9->1, 3->0, 17->5.
-    assert mult_heuristic([4, 9, 3], 24) == 1
-    assert mult_heuristic([17], 24) == 5
+    assert mult_heuristic(24, [4, 9, 3]) == 1
+    assert mult_heuristic(24, [17]) == 5
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -284,7 +282,7 @@ def test_sos_plus_sub_searches_are_balanced_and_levelled(inst: Instance, seed: i
 @FAST
 @given(inst=instances)
 def test_direct_trace_parses_to_the_given_steps(inst: Instance) -> None:
-    steps = solve(inst.nums, inst.target)
+    steps = solve(inst.target, inst.nums)
     assert steps is not None
     text = direct_trace(inst.target, inst.nums, steps)
     assert parse_trace(text).answer_steps == steps
@@ -312,9 +310,9 @@ def test_writers_are_deterministic_given_the_rng_seed(inst: Instance, seed: int)
 def test_bfs_uses_only_the_rng_it_is_given() -> None:
     inst = INSTANCES[20]
     random.seed(1)
-    first = sos_bfs(inst.target, inst.nums, random.Random(7), 3)
+    first = bfs_search(inst.target, inst.nums, random.Random(7), 3)
     random.seed(2)
-    assert sos_bfs(inst.target, inst.nums, random.Random(7), 3) == first
+    assert bfs_search(inst.target, inst.nums, random.Random(7), 3) == first
 
 
 def test_first_solved_returns_a_solved_trace_or_none() -> None:
@@ -402,7 +400,7 @@ def test_every_apr_example_starts_with_its_searchs_prompt(inst: Instance, seed: 
     t = apr(inst.target, inst.nums, random.Random(seed), 2, 3, 0.9, sum_heuristic, max_depth)
     for search in _all_searches(t):
         for call in search.main_calls:
-            assert call.startswith(child_prompt(search.start))
+            assert call.startswith(state_prompt(search.start))
             assert parse_trace(call).root == search.start
 
 
@@ -539,8 +537,8 @@ def _valid_texts() -> list[str]:
     inst = INSTANCES[16]
     t = _apr_with_spawn(max_depth=2, nested=True)
     return [
-        sos_plus(inst.target, inst.nums, random.Random(1), 2, 0.9),
-        sos_dfs(SMALL[0].target, SMALL[0].nums, None, sum_heuristic, SMALL[0].target),
+        sos_plus_search(inst.target, inst.nums, random.Random(1), 2, 0.9).text,
+        dfs_search(SMALL[0].target, SMALL[0].nums, None, sum_heuristic, SMALL[0].target).text,
         *apr_examples(t)[:3],
     ]
 
@@ -650,7 +648,7 @@ _SPAWN_OK = _spawn(0, 1, "0,0") + _spawn(1, 1, "0,1")
 def test_malformed_spawn_block_yields_bad_spawn(block: str) -> None:
     prefix = "Moving to Node #0\nCurrent State: 24:[4, 9, 3], Operations: []\n"
     result = find_spawn_block(prefix + block)
-    assert isinstance(result, BadSpawn)
+    assert isinstance(result, MalformedSpawn)
     assert result.reason
 
 
@@ -708,8 +706,8 @@ def test_input_beyond_the_line_bound_is_truncated_not_parsed() -> None:
 
 def test_sos_plus_defaults_to_the_reference_promising_threshold() -> None:
     inst = INSTANCES[0]
-    default = sos_plus(inst.target, inst.nums, random.Random(3), beam_size=3)
-    assert default == sos_plus(inst.target, inst.nums, random.Random(3), 3, 0.5, sum_heuristic)
+    default = sos_plus_search(inst.target, inst.nums, random.Random(3), beam_size=3)
+    assert default == sos_plus_search(inst.target, inst.nums, random.Random(3), 3, 0.5, sum_heuristic)
 
 
 @FAST
@@ -721,4 +719,4 @@ def test_strict_verifier_accepts_every_solved_writers_answer(inst: Instance, see
         answer = extract_answer(trace.text)
         if trace.solved:
             assert answer is not None
-            assert verify.verify_answer(list(inst.nums), inst.target, answer)
+            assert verify.verify_answer(inst.target, list(inst.nums), answer)

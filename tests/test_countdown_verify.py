@@ -68,7 +68,7 @@ ACCEPTED_SOLUTION = [
 
 @pytest.mark.parametrize("answer", ACCEPTED_SOLUTION)
 def test_accepted_forms(answer: str) -> None:
-    verdict = verify_answer(N, T, answer)
+    verdict = verify_answer(T, N, answer)
     assert verdict.correct, verdict.reason
     assert verdict.reason == "ok"
     assert verdict.normalized == SOLUTION_NORMAL_FORM
@@ -92,7 +92,7 @@ ACCEPTED_VARIANTS = [
 
 @pytest.mark.parametrize("nums,target,answer,rules", ACCEPTED_VARIANTS)
 def test_accepted_variants(nums: list[int], target: int, answer: str, rules: Rules) -> None:
-    verdict = verify_answer(nums, target, answer, rules)
+    verdict = verify_answer(target, nums, answer, rules)
     assert verdict.correct, verdict.reason
 
 
@@ -169,7 +169,7 @@ REJECTED = [
 
 @pytest.mark.parametrize("nums,target,answer,rules,keyword", REJECTED)
 def test_rejected_with_reason(nums: list[int], target: int, answer: str, rules: Rules, keyword: str) -> None:
-    verdict = verify_answer(nums, target, answer, rules)
+    verdict = verify_answer(target, nums, answer, rules)
     assert not verdict.correct
     assert keyword in verdict.reason, verdict.reason
 
@@ -177,17 +177,17 @@ def test_rejected_with_reason(nums: list[int], target: int, answer: str, rules: 
 def test_trace_ignores_the_equations_of_state_and_node_lines() -> None:
     # A Generated Node line with a bogus equation does not count as a step.
     noisy = TRACE.replace("Generated Node #0,0: 24:[4, 6] Operation: 9-3=6", "Generated Node #0,0: 9*9=81")
-    assert verify_answer(N, T, noisy).correct
+    assert verify_answer(T, N, noisy).correct
     assert parse_steps(TRACE) == [Step(9, "-", 3, 6), Step(4, "*", 6, 24)]
 
 
 def test_variants_change_the_verdict() -> None:
-    assert not verify_answer([5, 7, 90], 12, "5+7").correct  # default: every number exactly once
-    assert verify_answer([5, 7, 90], 12, "5+7", SUBSET).correct
-    assert not verify_answer([3, 9, 4], -24, "(3-9)*4").correct
-    assert verify_answer([3, 9, 4], -24, "(3-9)*4", NEG).correct
+    assert not verify_answer(12, [5, 7, 90], "5+7").correct  # default: every number exactly once
+    assert verify_answer(12, [5, 7, 90], "5+7", SUBSET).correct
+    assert not verify_answer(-24, [3, 9, 4], "(3-9)*4").correct
+    assert verify_answer(-24, [3, 9, 4], "(3-9)*4", NEG).correct
     # Even with negatives allowed, a leading minus is unary and refused.
-    assert "unary" in verify_answer([3, 9, 4], 24, "-3+9*4-9", NEG).reason
+    assert "unary" in verify_answer(24, [3, 9, 4], "-3+9*4-9", NEG).reason
 
 
 def test_parse_expression_precedence_and_associativity() -> None:
@@ -211,16 +211,16 @@ def test_parse_steps_raises_answer_error(text: str) -> None:
 
 
 def test_normalized_only_when_parsed_and_kept_for_wrong_answers() -> None:
-    assert verify_answer(N, T, "garbage").normalized is None
-    assert verify_answer(N, T, "4**2+8").normalized is None
-    wrong = [verify_answer(N, T, a) for a in ("9*3-4", "(9-3)*4*4", "9-3=6\n4*7=28", "8/3*4")]
+    assert verify_answer(T, N, "garbage").normalized is None
+    assert verify_answer(T, N, "4**2+8").normalized is None
+    wrong = [verify_answer(T, N, a) for a in ("9*3-4", "(9-3)*4*4", "9-3=6\n4*7=28", "8/3*4")]
     assert all(not v.correct and v.normalized is not None for v in wrong)
 
 
 def test_commutative_forms_share_a_normal_form() -> None:
     same = ["(1+2)+3", "3+(2+1)", "1+2=3\n3+3=6", "2+3+1"]
-    assert len({verify_answer([1, 2, 3], 6, a).normalized for a in same}) == 1
-    assert verify_answer(N, T, "9-3").normalized != verify_answer(N, T, "3-9", NEG).normalized
+    assert len({verify_answer(6, [1, 2, 3], a).normalized for a in same}) == 1
+    assert verify_answer(T, N, "9-3").normalized != verify_answer(T, N, "3-9", NEG).normalized
 
 
 @pytest.mark.parametrize(
@@ -234,7 +234,7 @@ def test_commutative_forms_share_a_normal_form() -> None:
 )
 def test_wrong_answers_never_share_the_normal_form_of_a_right_one(wrong: str) -> None:
     # Majority voting returns one answer per normal form, so equal forms must mean equal verdicts.
-    verdict = verify_answer(N, T, wrong)
+    verdict = verify_answer(T, N, wrong)
     assert not verdict.correct
     assert verdict.normalized is not None
     assert verdict.normalized != SOLUTION_NORMAL_FORM
@@ -248,7 +248,7 @@ def solved_instances(draw: st.DrawFn) -> tuple[list[int], int, list[str]]:
     """Random 3-4 numbers in 1..30, a target the solver reaches, and the solver's steps."""
     nums = draw(st.lists(st.integers(1, 30), min_size=3, max_size=4))
     target = draw(st.sampled_from(sorted(reachable(tuple(sorted(nums))))))
-    steps = solve(nums, target)
+    steps = solve(target, nums)
     assert steps is not None
     return nums, target, steps
 
@@ -303,10 +303,10 @@ fast = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 @given(solved_instances(), st.randoms(use_true_random=False))
 def test_solver_answers_verify_in_every_form_with_one_normal_form(instance, rng: random.Random) -> None:
     nums, target, steps = instance
-    as_steps = verify_answer(nums, target, "\n".join(steps))
-    as_expr = verify_answer(nums, target, _expression(steps, nums))
+    as_steps = verify_answer(target, nums, "\n".join(steps))
+    as_expr = verify_answer(target, nums, _expression(steps, nums))
     wrapped = f"Answer: <answer>{_expression(steps, nums, rng)} = {target}</answer>."
-    as_pretty = verify_answer(nums, target, wrapped)
+    as_pretty = verify_answer(target, nums, wrapped)
     for verdict in (as_steps, as_expr, as_pretty):
         assert verdict.correct, verdict.reason
     assert as_steps.normalized == as_expr.normalized == as_pretty.normalized
@@ -325,7 +325,7 @@ def test_perturbed_step_lists_fail(instance, rng: random.Random) -> None:
         unknown = max([*nums, *(abs(_split(s)[3]) for s in steps)]) + rng.randint(1, 50)
         steps[i] = f"{unknown}{op}{b}={c}" if rng.random() < 0.5 else f"{a}{op}{unknown}={c}"
         keyword = "unknown"
-    verdict = verify_answer(nums, target, "\n".join(steps))
+    verdict = verify_answer(target, nums, "\n".join(steps))
     assert not verdict.correct
     assert keyword in verdict.reason, verdict.reason
     assert verdict.normalized is not None
@@ -336,7 +336,7 @@ def test_perturbed_step_lists_fail(instance, rng: random.Random) -> None:
 def test_expression_with_an_unknown_number_fails(instance, data: st.DataObject) -> None:
     nums, target, steps = instance
     leaf = data.draw(st.integers(0, len(steps)))  # n steps combine n + 1 leaves
-    verdict = verify_answer(nums, target, _expression(steps, nums, swap_leaf=leaf))
+    verdict = verify_answer(target, nums, _expression(steps, nums, swap_leaf=leaf))
     assert not verdict.correct
     assert "unknown" in verdict.reason, verdict.reason
 
@@ -344,7 +344,7 @@ def test_expression_with_an_unknown_number_fails(instance, data: st.DataObject) 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
 def test_never_raises_on_arbitrary_text(text: str) -> None:
-    verdict = verify_answer(N, T, text)
+    verdict = verify_answer(T, N, text)
     assert isinstance(verdict.correct, bool) and verdict.reason
 
 
@@ -375,7 +375,7 @@ def test_mutated_answers_never_raise_and_keep_forms_honest(answer: str, edits) -
                 del chars[pos]
             else:
                 chars[pos] = ch
-    verdict = verify_answer(N, T, "".join(chars))
+    verdict = verify_answer(T, N, "".join(chars))
     assert isinstance(verdict.correct, bool) and verdict.reason
     # A mutant that votes with the right answer must be right (see the normal-form contract).
     if verdict.normalized == SOLUTION_NORMAL_FORM:

@@ -60,16 +60,16 @@ def test_prompt_shows_the_grid_rows() -> None:
     assert TASK.prompt(problem) == "Puzzle:\n" + "".join(puzzle[r * 4 : r * 4 + 4] + "\n" for r in range(4))
 
 
-@pytest.mark.parametrize("style", ["dfs", "direct", "spawn"])
-def test_the_answer_extracted_from_each_reference_trace_verifies(style: str) -> None:
+@pytest.mark.parametrize("kind", ["dfs", "direct", "spawn"])
+def test_the_answer_extracted_from_each_reference_trace_verifies(kind: str) -> None:
     for problem in TASK.generate("sudoku6_guess", 3):
-        answer = TASK.extract_answer(TASK.trace(problem, style))
+        answer = TASK.extract_answer(TASK.trace(problem, kind))
         assert answer is not None
         assert TASK.verify(problem, answer).correct
 
 
-def test_unknown_trace_style_is_a_user_error() -> None:
-    with pytest.raises(UserError, match="style"):
+def test_unknown_trace_kind_is_a_user_error() -> None:
+    with pytest.raises(UserError, match="kind"):
         TASK.trace(TASK.generate("sudoku4", 1)[0], "bfs")
 
 

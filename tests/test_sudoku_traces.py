@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reasonbench.tasks.spawn_grammar import MalformedSpawn
 from reasonbench.tasks.sudoku.generate import SudokuConfig, draw
 from reasonbench.tasks.sudoku.solver import count_solutions, solve
 from reasonbench.tasks.sudoku.traces import (
@@ -239,7 +240,7 @@ def test_spawn_block_requests_exactly_the_candidates_of_the_mrv_cell(case: tuple
     board = replay_grid(puzzle, size, parse_trace(spawn.before, size).events)
     cell, values = _mrv(board, size)
     requests = parse_spawn_block(spawn.pre_spawn, size)
-    assert requests is not None
+    assert isinstance(requests, list)
     assert [(r.index, r.level, r.cell, r.value) for r in requests] == [
         (k, 1, cell, v) for k, v in enumerate(values)
     ]
@@ -250,7 +251,8 @@ def test_spawn_block_requests_exactly_the_candidates_of_the_mrv_cell(case: tuple
 def test_join_block_built_from_parsed_children_equals_the_writer_join(case: tuple[str, int]) -> None:
     puzzle, size = case
     spawn = spawn_traces(puzzle, size)
-    requests = parse_spawn_block(spawn.pre_spawn, size) or []
+    requests = parse_spawn_block(spawn.pre_spawn, size)
+    requests = requests if isinstance(requests, list) else []
     outcomes = []
     for request, child in zip(requests, spawn.children, strict=True):
         parsed = parse_trace(child.trace, size)
@@ -376,8 +378,6 @@ def test_parse_spawn_block_reads_a_well_formed_block() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "",
-        "(0, 0) = 1\n",
         GOOD_BLOCK.replace("<End Calling Sub Searches>\n", ""),  # truncated
         GOOD_BLOCK.replace("Sub Search 1 at", "Sub Search 2 at"),  # index gap
         GOOD_BLOCK.replace("Sub Search 0 at", "Sub Search 1 at"),  # duplicate index
@@ -392,7 +392,12 @@ def test_parse_spawn_block_reads_a_well_formed_block() -> None:
         + "<End Calling Sub Searches>\n",  # more children than values
     ],
 )
-def test_parse_spawn_block_gives_none_for_a_missing_or_malformed_block(text: str) -> None:
+def test_parse_spawn_block_says_why_a_malformed_block_cannot_run(text: str) -> None:
+    assert isinstance(parse_spawn_block(text, 4), MalformedSpawn)
+
+
+@pytest.mark.parametrize("text", ["", "(0, 0) = 1\n", "<Sub Searches>\n<End Sub Searches>\n"])
+def test_parse_spawn_block_gives_none_without_a_calling_block(text: str) -> None:
     assert parse_spawn_block(text, 4) is None
 
 
@@ -421,7 +426,8 @@ def test_parsers_never_raise_on_prefixes_of_valid_traces(case: tuple[str, int]) 
             parsed = parse_trace(prefix, size)
             assert parsed.answer in (None, answer)
             assert len(replay_grid(puzzle, size, parsed.events)) == size * size
-            assert parse_spawn_block(prefix, size) in (None, full_requests)
+            found = parse_spawn_block(prefix, size)
+            assert found is None or isinstance(found, MalformedSpawn) or found == full_requests
 
 
 @settings(max_examples=300, deadline=None)

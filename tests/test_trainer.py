@@ -155,7 +155,7 @@ def test_apr_training_documents_are_one_per_thread_and_replay_through_the_runtim
 
 def test_apr_documents_train_what_the_model_writes_not_what_the_runtime_writes() -> None:
     from reasonbench.tasks import get_task
-    from reasonbench.tasks.countdown.traces import CALL_OPEN, JOIN_CLOSE, JOIN_OPEN
+    from reasonbench.tasks.spawn_grammar import CALL_OPEN, JOIN_CLOSE, JOIN_OPEN
 
     task = get_task("countdown")
     continuations = 0
@@ -225,7 +225,7 @@ def test_sudoku_spawn_documents_replay_through_the_apr_runtime() -> None:
     from reasonbench.strategies.apr import APRParams, apr
     from reasonbench.strategies.base import Context
     from reasonbench.tasks import get_task
-    from reasonbench.tasks.sudoku.trace_grammar import CALL_CLOSE
+    from reasonbench.tasks.spawn_grammar import CALL_CLOSE
 
     task = get_task("sudoku")
     spawned = 0

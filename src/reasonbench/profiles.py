@@ -2,8 +2,9 @@
 
 * ``trace``: models trained on our search traces (the shipped models, APR's published checkpoints). The
   prompt is the task's own trace prompt; the answer is what the task's trace parser extracts.
-* ``instruct``: general instruction-following models (on GPUs). The prompt states the puzzle and asks for
-  the final answer inside ``<answer></answer>`` tags; the answer is the content of the last such pair.
+* ``instruct``: general instruction-following models (on GPUs). The prompt states the puzzle in words (the
+  task's ``instruct_prompt``) and asks for the final answer inside ``<answer></answer>`` tags; the answer is
+  the content of the last such pair.
 """
 
 from __future__ import annotations
@@ -15,14 +16,6 @@ from reasonbench.errors import UserError
 from reasonbench.tasks.base import Problem, Task
 
 _ANSWER = re.compile(r"<answer>(.{0,4000}?)</answer>", re.DOTALL | re.IGNORECASE)
-
-_INSTRUCTIONS = {
-    "countdown": (
-        "Using the numbers {nums}, each exactly once, and the operations + - * / (no negative or fractional "
-        "intermediate results), make {target}."
-    ),
-    "sudoku": "Solve this Sudoku puzzle (0 marks an empty cell):\n{grid}",
-}
 
 
 @dataclass(frozen=True)
@@ -36,14 +29,9 @@ class Profile:
         """The prompt for ``problem``; ``prefix`` (budget conditioning) goes first."""
         if self.name == "trace":
             return prefix + task.prompt(problem)
-        template = _INSTRUCTIONS.get(task.name)
-        if template is None:
-            raise UserError(f"the instruct profile has no template for task {task.name!r}")
-        d = problem.data
-        body = template.format(nums=d.get("nums"), target=d.get("target"), grid=task.prompt(problem))
         return (
-            prefix + body + "\nThink step by step, then give only the final answer inside "
-            "<answer></answer> tags.\n"
+            prefix + task.instruct_prompt(problem) + "\nThink step by step, then give only the final answer "
+            "inside <answer></answer> tags.\n"
         )
 
     def extract(self, task: Task, prompt: str, text: str) -> str | None:

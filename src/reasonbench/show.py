@@ -20,7 +20,7 @@ from rich.tree import Tree
 from reasonbench.analysis import in_flight_label
 from reasonbench.budget import Budget
 from reasonbench.errors import UserError
-from reasonbench.tasks.countdown.traces import CALL_CLOSE, CALL_OPEN, JOIN_CLOSE, JOIN_OPEN
+from reasonbench.tasks.spawn_grammar import CALL_CLOSE, CALL_OPEN, JOIN_CLOSE, JOIN_OPEN
 from reasonbench.threads import ThreadNode, has_timeline, load_json, short_state, thread_tree
 
 # Sudoku's spawn/join grammar uses the very same four markers as Countdown's.

@@ -10,7 +10,11 @@ block and per problem, each child has its own token allowance, and a child that 
 or emits garbage (a malformed spawn block, a node that does not exist) is joined as "no solution" and
 recorded. A malformed spawn block in the root ends the attempt as a wrong answer, never a crash.
 
-The task supplies the grammar through a :class:`SpawnProtocol` (``task.spawn_protocol()``).
+The task supplies the grammar through a :class:`SpawnProtocol` (``task.spawn_protocol()``) and the
+sub-call budget prefix (``task.budget_prefix``). The answer is read through the prompt profile like every
+strategy's; only the ``trace`` profile can run APR (another profile's rows are errors that say so): the
+spawn/join grammar is what a model learns from the task's traces, and an instruction model has no spawn
+block to stop at.
 """
 
 from __future__ import annotations
@@ -23,8 +27,7 @@ from reasonbench.engine.types import GenRequest, Sample
 from reasonbench.meter import BudgetExhausted, Thread
 from reasonbench.strategies.base import Attempt, Context, finish_of, strategy
 from reasonbench.tasks.base import ChildRequest, Problem, SpawnProtocol
-
-SUB_CALL_BUDGET_PREFIX = "Sub Call Budget: {k} "
+from reasonbench.tasks.spawn_grammar import MalformedSpawn
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class APRParams:
     max_depth: int = 1
     """Levels of children: 1 = the reference runtime (children may not spawn)."""
     sub_call_budget: int | None = None
-    """Prefix the root prompt with ``Sub Call Budget: {k} `` (for models trained with it)."""
+    """Prefix the root prompt with the task's sub-call budget prefix (for models trained with it)."""
     temperature: float = 0.0
 
     def __post_init__(self) -> None:
@@ -49,8 +52,8 @@ class APRParams:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
 
 
-class BadSpawn(Exception):
-    """A thread wrote a spawn block the runtime cannot serve."""
+class SpawnFailed(Exception):
+    """A thread cannot go on: it wrote a spawn block the runtime cannot serve, or the engine failed it."""
 
     context: str = ""
     """The thread's text up to the bad block (kept as the attempt's trace)."""
@@ -84,7 +87,7 @@ class _Run:
             )
             result = await self.ctx.meter.generate(thread, request)
             if result.error or not result.samples:
-                raise BadSpawn(result.error or "engine returned no sample")
+                raise SpawnFailed(result.error or "engine returned no sample")
             last = result.samples[0]
             context += last.text
             allowance -= len(last.token_ids)
@@ -92,7 +95,7 @@ class _Run:
                 break
             try:
                 context = await self.spawn_and_join(context, thread, depth)
-            except BadSpawn as exc:
+            except SpawnFailed as exc:
                 exc.context = exc.context or context
                 raise
         return context, last
@@ -100,10 +103,10 @@ class _Run:
     async def spawn_and_join(self, context: str, parent: Thread, depth: int) -> str:
         """``spawn()``: run the requested children concurrently; ``join()``: fold their outcomes in."""
         requests = self.proto.spawn_requests(context)
-        if isinstance(requests, str):
-            raise BadSpawn(requests)
+        if isinstance(requests, MalformedSpawn):
+            raise SpawnFailed(requests.reason)
         if depth >= self.params.max_depth:
-            raise BadSpawn(f"spawn at depth {depth} exceeds max_depth {self.params.max_depth}")
+            raise SpawnFailed(f"spawn at depth {depth} exceeds max_depth {self.params.max_depth}")
         self.spawns += 1
         room = max(0, min(self.params.max_children, self.params.max_total_children - self.children))
         run, capped = requests[:room], requests[room:]
@@ -136,7 +139,7 @@ class _Run:
             self.failures.append({"depth": depth, "index": request.index, "reason": f"{exc.limit} budget"})
             thread.notes.update(outcome="budget", why=f"{exc.limit} budget")
             return self.proto.outcome(request, None)
-        except BadSpawn as exc:
+        except SpawnFailed as exc:
             self.failures.append({"depth": depth, "index": request.index, "reason": f"bad spawn: {exc}"})
             thread.notes.update(outcome="bad spawn", why=str(exc)[:200])
             return self.proto.outcome(request, None)
@@ -153,8 +156,14 @@ class _Run:
 @strategy("apr", params=APRParams)
 async def apr(problem: Problem, params: APRParams, ctx: Context) -> Attempt:
     """Run the root thread with the spawn/join runtime and read its answer."""
-    proto: SpawnProtocol = ctx.task.spawn_protocol(problem)  # type: ignore[attr-defined]
-    prefix = "" if params.sub_call_budget is None else SUB_CALL_BUDGET_PREFIX.format(k=params.sub_call_budget)
+    if ctx.profile.name != "trace":
+        # An instruction model was never taught the spawn block the runtime stops at: every row says so.
+        why = f"apr needs a model trained on spawn/join traces (--profile trace), not {ctx.profile.name!r}"
+        return Attempt(None, "error", info={"error": why})
+    proto = ctx.task.spawn_protocol(problem)
+    prefix = (
+        "" if params.sub_call_budget is None else ctx.task.budget_prefix("sub_calls", params.sub_call_budget)
+    )
     prompt = prefix + proto.parent_prompt(problem)
     run = _Run(params, ctx, proto)
     root = ctx.meter.thread()
@@ -162,10 +171,10 @@ async def apr(problem: Problem, params: APRParams, ctx: Context) -> Attempt:
         context, last = await run.decode(prompt, root, params.max_tokens, depth=0)
     except BudgetExhausted:
         return Attempt(None, finish_of(root, None, None), info=_info(run))
-    except BadSpawn as exc:
+    except SpawnFailed as exc:
         run.failures.append({"depth": 0, "index": 0, "reason": f"bad spawn: {exc}"})
         return Attempt(None, "error", trace=exc.context, info=_info(run))
-    answer = ctx.task.extract_answer(context)
+    answer = ctx.profile.extract(ctx.task, prompt, context[len(prompt) :])
     return Attempt(answer, finish_of(root, last, answer), trace=context, info=_info(run))
 
 

@@ -1,5 +1,6 @@
 """Backtracking search (Stream-of-Search / SoS+): one serial search trace that explores, fails, backtracks
-and reports the path it found; optionally conditioned on ``Token Budget: {b} `` as APR's SoS+ models were."""
+and reports the path it found; optionally conditioned on a token budget (the task's ``budget_prefix``) as
+APR's SoS+ models were."""
 
 from __future__ import annotations
 
@@ -9,15 +10,13 @@ from reasonbench.strategies.base import Attempt, Context, strategy
 from reasonbench.strategies.cot import serial
 from reasonbench.tasks.base import Problem
 
-TOKEN_BUDGET_PREFIX = "Token Budget: {b} "
-
 
 @dataclass(frozen=True)
 class BacktrackParams:
     max_tokens: int = 4096
     """Longest search trace to decode."""
     token_budget: int | None = None
-    """Prefix the prompt with ``Token Budget: {token_budget} `` (for models trained with it)."""
+    """Prefix the prompt with the task's token-budget prefix (for models trained with it)."""
     temperature: float = 0.0
 
     def __post_init__(self) -> None:
@@ -30,5 +29,5 @@ class BacktrackParams:
 @strategy("backtrack", params=BacktrackParams)
 async def backtrack(problem: Problem, params: BacktrackParams, ctx: Context) -> Attempt:
     """Search serially, backtracking in the trace, until the goal or the end of the budget."""
-    prefix = "" if params.token_budget is None else TOKEN_BUDGET_PREFIX.format(b=params.token_budget)
+    prefix = "" if params.token_budget is None else ctx.task.budget_prefix("tokens", params.token_budget)
     return await serial(problem, ctx, params.max_tokens, params.temperature, prefix)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from reasonbench.tasks.spawn_grammar import MalformedSpawn
 
 if TYPE_CHECKING:
     from reasonbench.ceiling import SearchShape
@@ -60,8 +62,16 @@ class Verdict:
         return self.correct
 
 
+BudgetKind = Literal["tokens", "sub_calls"]
+"""A budget a model can be conditioned on: ``tokens`` (a serial search's length), ``sub_calls`` (children)."""
+
+
 class Task(Protocol):
-    """What the runner, the strategies and the CLI need from a task."""
+    """What the runner, the strategies, training and the CLI need from a task.
+
+    Nothing outside a task's own package knows its data fields or its trace text: strategies, prompt
+    profiles and training go through these methods.
+    """
 
     name: str
     default_split: str
@@ -83,8 +93,23 @@ class Task(Protocol):
         """A problem typed by a user (``"24:[4, 9, 3]"``, an 81-digit grid); bad text is a ``UserError``."""
         ...
 
+    def problem_key(self, problem: Problem) -> str:
+        """The puzzle itself, whatever its split and index: equal keys are the same puzzle (training drops
+        the frozen val puzzles by it)."""
+        ...
+
     def prompt(self, problem: Problem) -> str:
         """The text a trace-format model is prompted with."""
+        ...
+
+    def instruct_prompt(self, problem: Problem) -> str:
+        """The puzzle in words, for an instruction-following model (the ``instruct`` profile says how to
+        answer)."""
+        ...
+
+    def budget_prefix(self, kind: BudgetKind, value: int) -> str:
+        """The text a budget-conditioned model reads before its prompt (Countdown: ``Token Budget: {b} ``,
+        ``Sub Call Budget: {k} ``); a ``UserError`` when the task's traces have no such prefix."""
         ...
 
     def extract_answer(self, text: str) -> str | None:
@@ -97,6 +122,11 @@ class Task(Protocol):
 
     def reference_answer(self, problem: Problem) -> str | None:
         """A correct answer found by the task's own solver, or ``None`` if none exists."""
+        ...
+
+    def spawn_protocol(self, problem: Problem) -> SpawnProtocol:
+        """The task's spawn/join grammar for ``problem``, served to the APR runtime; a ``UserError`` for a
+        task without one."""
         ...
 
     def trace_kinds(self) -> list[str]:
@@ -148,8 +178,8 @@ class SpawnProtocol(Protocol):
         """The root thread's prompt."""
         ...
 
-    def spawn_requests(self, context: str) -> list[ChildRequest] | str:
-        """The children requested by the last spawn block of ``context``, or why the block is malformed."""
+    def spawn_requests(self, context: str) -> list[ChildRequest] | MalformedSpawn:
+        """The children requested by the last spawn block of ``context``, or why the block cannot run."""
         ...
 
     def outcome(self, request: ChildRequest, final_text: str | None) -> Any:

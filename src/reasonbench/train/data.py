@@ -29,24 +29,18 @@ STREAM_FORMAT = 3
 3: sudoku documents carry their prompt)."""
 
 
-def _key(data: dict) -> str:
-    """Identity of a problem independent of its split index (Countdown: the multiset and the target)."""
-    d = dict(data)
-    if "nums" in d:
-        d["nums"] = sorted(d["nums"])
-    return json.dumps(d, sort_keys=True)
-
-
 def training_problems(recipe: Recipe) -> list[Problem]:
     """The recipe's ``n_problems`` distinct training problems, none of them in the frozen val split."""
     task = get_task(recipe.task)
     frozen = find(recipe.task, recipe.split)
     held_out = (
-        {_key(p.data) for p in load_problems(recipe.task, recipe.split, frozen.count)} if frozen else set()
+        {task.problem_key(p) for p in load_problems(recipe.task, recipe.split, frozen.count)}
+        if frozen
+        else set()
     )
     # Over-draw a little so that dropping val problems still leaves n_problems.
     problems = task.generate(recipe.split, recipe.n_problems + len(held_out), seed=recipe.data_seed)
-    return [p for p in problems if _key(p.data) not in held_out][: recipe.n_problems]
+    return [p for p in problems if task.problem_key(p) not in held_out][: recipe.n_problems]
 
 
 def training_documents(recipe: Recipe) -> list[Document]:

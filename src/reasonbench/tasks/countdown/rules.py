@@ -11,11 +11,18 @@ subset of operations), so a verifier or solver for another rule set is the same 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 Op = Literal["+", "-", "*", "/"]
 ALL_OPS: tuple[Op, ...] = ("+", "-", "*", "/")
+
+STEP_PATTERN = r"(-?[0-9]+) *([-+*/]) *(-?[0-9]+) *= *(-?[0-9]+)"
+"""A step ``a op b = c`` as text: left operand, operation, right operand, stated result (four groups).
+:func:`combine` writes it without spaces (``9-3=6``); people and models may add some. Every reader of a
+step (the verifier, the trace parsers, the direct-trace writer) uses this pattern."""
+STEP = re.compile(STEP_PATTERN)
 
 # Bounds that keep hostile input cheap: no intermediate above this magnitude is ever computed.
 MAX_ABS_VALUE = 10**12

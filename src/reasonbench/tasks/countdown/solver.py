@@ -1,4 +1,7 @@
-"""Exhaustive Countdown solver: every way of combining the numbers, with memoised dead ends."""
+"""Exhaustive Countdown solver: every way of combining the numbers, with memoised dead ends.
+
+Like every Countdown function it takes ``(target, nums)``, the order of the trace's ``{target}:[{nums}]``.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ def _is_goal(nums: tuple[int, ...], target: int, rules: Rules) -> bool:
 
 
 def iter_solutions(
-    nums: list[int] | tuple[int, ...], target: int, rules: Rules = DEFAULT_RULES
+    target: int, nums: list[int] | tuple[int, ...], rules: Rules = DEFAULT_RULES
 ) -> Iterator[list[str]]:
     """Yield every solution as a step list (``["9-3=6", "4*6=24"]``), depth first.
 
@@ -59,16 +62,16 @@ def iter_solutions(
     yield from search(tuple(nums))
 
 
-def solve(nums: list[int] | tuple[int, ...], target: int, rules: Rules = DEFAULT_RULES) -> list[str] | None:
+def solve(target: int, nums: list[int] | tuple[int, ...], rules: Rules = DEFAULT_RULES) -> list[str] | None:
     """The first solution found (a step list), or ``None`` if the instance is unsolvable."""
-    return next(iter_solutions(nums, target, rules), None)
+    return next(iter_solutions(target, nums, rules), None)
 
 
 def all_solutions(
-    nums: list[int] | tuple[int, ...], target: int, rules: Rules = DEFAULT_RULES
+    target: int, nums: list[int] | tuple[int, ...], rules: Rules = DEFAULT_RULES
 ) -> list[list[str]]:
     """Every solution (step lists; the same arithmetic in another order counts separately)."""
-    return list(iter_solutions(nums, target, rules))
+    return list(iter_solutions(target, nums, rules))
 
 
 @lru_cache(maxsize=65536)

@@ -9,13 +9,15 @@ import re
 
 from reasonbench.ceiling import SearchShape, TokenCounter
 from reasonbench.errors import UserError
-from reasonbench.tasks.base import Document, Problem, Verdict
-from reasonbench.tasks.countdown import trace_parse, traces
+from reasonbench.tasks.base import BudgetKind, Document, Problem, Verdict
+from reasonbench.tasks.countdown import trace_grammar, trace_parsers, trace_writers
 from reasonbench.tasks.countdown.generate import CountdownConfig, generate
 from reasonbench.tasks.countdown.rules import DEFAULT_RULES
 from reasonbench.tasks.countdown.solver import all_solutions, solve
+from reasonbench.tasks.countdown.spawn import CountdownSpawn
 from reasonbench.tasks.countdown.trace_spec import KINDS, TraceSpec, parse_trace_spec
 from reasonbench.tasks.countdown.verify import verify_answer
+from reasonbench.tasks.spawn_grammar import JOIN_CLOSE
 
 # cd4 is APR's setting; cd3 is an easier one (three small numbers) for models a CPU can train.
 SPLITS: dict[str, CountdownConfig] = {
@@ -69,22 +71,37 @@ class CountdownTask:
         return Problem(task=self.name, split="custom", index=0, data={"target": target, "nums": nums})
 
     def prompt(self, problem: Problem) -> str:
-        return traces.state_line(problem.data["target"], problem.data["nums"], []) + "\n"
+        return trace_grammar.state_line(problem.data["target"], problem.data["nums"], []) + "\n"
+
+    def instruct_prompt(self, problem: Problem) -> str:
+        nums = trace_grammar.format_nums(problem.data["nums"])
+        return (
+            f"Using the numbers {nums}, each exactly once, and the operations + - * / (no negative or "
+            f"fractional intermediate results), make {problem.data['target']}."
+        )
+
+    def budget_prefix(self, kind: BudgetKind, value: int) -> str:
+        """``Token Budget: {b} `` (SoS+) or ``Sub Call Budget: {k} `` (APR), as APR's models were trained."""
+        if kind == "tokens":
+            return trace_grammar.with_token_budget("", value)
+        return trace_grammar.with_sub_call_budget("", value)
+
+    def problem_key(self, problem: Problem) -> str:
+        """The target and the multiset of numbers: ``24:[3, 4, 9]``."""
+        return f"{problem.data['target']}:{trace_grammar.format_nums(sorted(problem.data['nums']))}"
 
     def extract_answer(self, text: str) -> str | None:
-        return trace_parse.extract_answer(text)
+        return trace_parsers.extract_answer(text)
 
     def verify(self, problem: Problem, answer: str) -> Verdict:
-        return verify_answer(problem.data["nums"], problem.data["target"], answer, DEFAULT_RULES)
+        return verify_answer(problem.data["target"], problem.data["nums"], answer, DEFAULT_RULES)
 
     def reference_answer(self, problem: Problem) -> str | None:
-        steps = solve(problem.data["nums"], problem.data["target"], DEFAULT_RULES)
+        steps = solve(problem.data["target"], problem.data["nums"], DEFAULT_RULES)
         return None if steps is None else "\n".join(steps)
 
-    def spawn_protocol(self, problem: Problem):
+    def spawn_protocol(self, problem: Problem) -> CountdownSpawn:
         """The APR spawn/join grammar for this task (see ``spawn.py``)."""
-        from reasonbench.tasks.countdown.spawn import CountdownSpawn
-
         return CountdownSpawn()
 
     def trace_kinds(self) -> list[str]:
@@ -94,32 +111,32 @@ class CountdownTask:
         """The trace of ``kind`` (a trace spec: ``apr``, ``apr:beam=3,child_beam=5`` ...) for ``problem``."""
         spec = parse_trace_spec(kind)
         search = self._search(problem, spec, random.Random(seed))
-        if isinstance(search, traces.AprTraces):
-            return "".join(traces.apr_examples(search))
+        if isinstance(search, trace_writers.AprTraces):
+            return "".join(trace_writers.apr_examples(search))
         return search if isinstance(search, str) else search.text
 
     def _search(
         self, problem: Problem, spec: TraceSpec, rng: random.Random
-    ) -> traces.SearchTrace | traces.AprTraces | str:
+    ) -> trace_writers.SearchTrace | trace_writers.AprTraces | str:
         target, nums = problem.data["target"], list(problem.data["nums"])
         if spec.kind == "sos":
             # Like the Stream-of-Search data: the DFS ordered by a heuristic drawn per problem; no pruning
             # threshold, so every trace ends at the goal.
-            heuristic = rng.choice([traces.sum_heuristic, traces.mult_heuristic])
-            return traces.dfs_search(target, nums, rng, heuristic=heuristic)
+            heuristic = rng.choice([trace_writers.sum_heuristic, trace_writers.mult_heuristic])
+            return trace_writers.dfs_search(target, nums, rng, heuristic=heuristic)
         if spec.kind == "sos-bfs":
-            return traces.bfs_search(target, nums, rng, beam_size=spec.draw("beam", rng))
+            return trace_writers.bfs_search(target, nums, rng, beam_size=spec.draw("beam", rng))
         if spec.kind == "sos+":
             threshold = float(spec.get("threshold"))  # type: ignore[arg-type]
-            return traces.sos_plus_search(target, nums, rng, spec.draw("beam", rng), threshold)
+            return trace_writers.sos_plus_search(target, nums, rng, spec.draw("beam", rng), threshold)
         if spec.kind == "apr":
             return _apr_search(target, nums, spec, rng)
         # direct: one of the problem's solutions drawn by the seed: a sampled direct model should spread its
         # samples over all of them, not learn one canonical order.
-        solutions = all_solutions(nums, target, DEFAULT_RULES)
+        solutions = all_solutions(target, nums, DEFAULT_RULES)
         if not solutions:
             raise UserError(f"{problem.id} has no solution, so no direct trace")
-        return traces.direct_trace(target, nums, rng.choice(solutions))
+        return trace_writers.direct_trace(target, nums, rng.choice(solutions))
 
     def training_documents(self, problem: Problem, kind: str, seed: int = 0) -> list[Document]:
         """One document per trace; for ``apr``, one per main call of the parent and of each child.
@@ -136,7 +153,7 @@ class CountdownTask:
             return [Document(self.trace(problem, kind, seed))]
         target, nums = problem.data["target"], list(problem.data["nums"])
         rng = random.Random(seed)
-        search = traces.first_solved(lambda r: _apr_search(target, nums, spec, r), rng)
+        search = trace_writers.first_solved(lambda r: _apr_search(target, nums, spec, r), rng)
         if search is None:
             search = _apr_search(target, nums, spec, rng)
         budget = search.sub_calls if rng.random() < 0.5 else None
@@ -146,7 +163,7 @@ class CountdownTask:
         """The search behind trace ``kind`` for ``problem``, measured in tokens (see ``ceiling.py``)."""
         search = self._search(problem, parse_trace_spec(kind), random.Random(seed))
         prompt = self.prompt(problem)
-        if isinstance(search, traces.AprTraces):
+        if isinstance(search, trace_writers.AprTraces):
             return _apr_shape(search, count)
         text = search if isinstance(search, str) else search.text
         solved = True if isinstance(search, str) else search.solved
@@ -155,22 +172,24 @@ class CountdownTask:
         return SearchShape(solved, context if solved else math.inf, context, 1, decoded, decoded)
 
 
-def _apr_search(target: int, nums: list[int], spec: TraceSpec, rng: random.Random) -> traces.AprTraces:
+def _apr_search(target: int, nums: list[int], spec: TraceSpec, rng: random.Random) -> trace_writers.AprTraces:
     beam = spec.draw("beam", rng)
     child_beam = spec.draw("child_beam", rng) or beam
     threshold = float(spec.get("threshold"))  # type: ignore[arg-type]
-    return traces.apr(target, nums, rng, beam, child_beam, threshold, max_depth=spec.draw("depth", rng))
+    return trace_writers.apr(
+        target, nums, rng, beam, child_beam, threshold, max_depth=spec.draw("depth", rng)
+    )
 
 
-def _given(search: traces.AprTraces, i: int) -> int:
+def _given(search: trace_writers.AprTraces, i: int) -> int:
     """Characters of main call ``i`` the runtime writes: the prompt, or the context up to the join block."""
     text = search.main_calls[i]
     if i == 0:
-        return len(traces.state_prompt(search.start))
-    return text.rindex(traces.JOIN_CLOSE) + len(traces.JOIN_CLOSE) + 1
+        return len(trace_grammar.state_prompt(search.start))
+    return text.rindex(JOIN_CLOSE) + len(JOIN_CLOSE) + 1
 
 
-def _apr_shape(search: traces.AprTraces, count: TokenCounter) -> SearchShape:
+def _apr_shape(search: trace_writers.AprTraces, count: TokenCounter) -> SearchShape:
     """Thread contexts, tokens and critical path of an APR search tree; its solution's window."""
     # A call that ends in a spawn block stops at its closing marker: the newline after it is never decoded.
     texts = [t[:-1] if i < len(search.spawns) else t for i, t in enumerate(search.main_calls)]
@@ -196,9 +215,9 @@ def _apr_shape(search: traces.AprTraces, count: TokenCounter) -> SearchShape:
     )
 
 
-def _apr_documents(search: traces.AprTraces, budget: int | None) -> list[Document]:
+def _apr_documents(search: trace_writers.AprTraces, budget: int | None) -> list[Document]:
     """``search``'s main calls, then its children's, depth first, each with its given part marked."""
-    prefix = "" if budget is None else traces.with_sub_call_budget("", budget)
+    prefix = "" if budget is None else trace_grammar.with_sub_call_budget("", budget)
     docs = []
     for i, text in enumerate(search.main_calls):
         docs.append(Document(prefix + text, len(prefix) + _given(search, i)))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from reasonbench.errors import UserError
 
 KINDS = ("sos", "sos-bfs", "sos+", "apr", "direct")
-"""Countdown trace formats (see ``traces.py`` for each)."""
+"""Countdown trace formats (specified in ``docs/trace-formats.md``)."""
 
 _DEFAULTS: dict[str, dict[str, tuple[int, int] | float]] = {
     "sos": {},

@@ -71,7 +71,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from reasonbench.tasks.base import Verdict
-from reasonbench.tasks.countdown.rules import DEFAULT_RULES, Rules, apply
+from reasonbench.tasks.countdown.rules import DEFAULT_RULES, STEP, STEP_PATTERN, Rules, apply
 
 MAX_ANSWER_CHARS = 4_000
 """Longer answers are rejected unread (a Countdown answer is a few dozen characters)."""
@@ -98,9 +98,8 @@ _DECIMAL = re.compile(r"[0-9]\.[0-9]")
 _RUN = re.compile(r"[0-9 +\-*/()=^]+")
 _TOKEN = re.compile(r" *(?:([0-9]+)|(\*\*|[-+*/()=^]))")
 # The look-behind lets a match start only at the first digit of a number (linear time on digit runs).
-_STEP = re.compile(r"(?<![0-9])(-?[0-9]+) *([-+*/]) *(-?[0-9]+) *= *(-?[0-9]+)")
+_STEP_IN_LINE = re.compile(r"(?<![0-9])" + STEP_PATTERN)
 _STEP_SEPARATOR = re.compile(r"(?<=[0-9]) *[,;] *(?=-?[0-9])")
-_STEP_FULL = re.compile(r" *(-?[0-9]+) *([-+*/]) *(-?[0-9]+) *= *(-?[0-9]+) *")
 _TRACE_STEP = re.compile(re.escape(_TRACE_MARK) + r"([^,\n]*), Resulting Numbers:")
 _BULLETS = frozenset("-*+•")
 
@@ -203,7 +202,7 @@ def _step_lines(text: str) -> list[str]:
         if "=" not in line:
             continue
         parts = _STEP_SEPARATOR.split(line)
-        if len(parts) > 1 and all(len(_STEP.findall(p)) == 1 for p in parts):
+        if len(parts) > 1 and all(len(_STEP_IN_LINE.findall(p)) == 1 for p in parts):
             out.extend(parts)
         else:
             out.append(line)
@@ -221,7 +220,7 @@ def _step_from_line(line: str) -> Step:
         raise AnswerError(f"exponent (** or ^) is not an allowed operation: {shown}")
     if _DECIMAL.search(line):
         raise AnswerError(f"decimal numbers are not allowed: {shown}")
-    found = list(_STEP.finditer(line))
+    found = list(_STEP_IN_LINE.finditer(line))
     if not found:
         raise AnswerError(f"line {shown} is not a step of the form 'a op b = c'")
     if len(found) > 1:
@@ -244,7 +243,7 @@ def _trace_step(line: str) -> Step:
     body = m.group(1)
     if "**" in body or "^" in body:
         raise AnswerError(f"exponent (** or ^) is not an allowed operation: {shown}")
-    step = _STEP_FULL.fullmatch(body)
+    step = STEP.fullmatch(body.strip(" "))
     if step is None:
         raise AnswerError(f"trace line {shown} does not explore one step 'a op b = c'")
     return Step(_int(step.group(1)), step.group(2), _int(step.group(3)), _int(step.group(4)))
@@ -537,7 +536,7 @@ def _unchecked_value(tree: Expr, rules: Rules) -> int | None:
     return None if a is None or b is None else apply(a, tree.op, b, rules)
 
 
-def verify_answer(nums: Sequence[int], target: int, answer: str, rules: Rules = DEFAULT_RULES) -> Verdict:
+def verify_answer(target: int, nums: Sequence[int], answer: str, rules: Rules = DEFAULT_RULES) -> Verdict:
     """Strictly judge ``answer`` for the instance ``nums`` -> ``target`` under ``rules``; never raises.
 
     The accepted forms, the checks and the normal form are described in the module docstring. The verdict's

@@ -9,9 +9,9 @@ child's surviving placements.
 from __future__ import annotations
 
 from reasonbench.tasks.base import ChildRequest, Problem
-from reasonbench.tasks.countdown.trace_parse import replace_spawn_with_join
+from reasonbench.tasks.spawn_grammar import CALL_CLOSE, MalformedSpawn, replace_spawn_with_join
 from reasonbench.tasks.sudoku.shape import with_value
-from reasonbench.tasks.sudoku.trace_grammar import CALL_CLOSE, ChildOutcome, format_prompt, join_block
+from reasonbench.tasks.sudoku.trace_grammar import ChildOutcome, format_prompt, join_block
 from reasonbench.tasks.sudoku.trace_parsers import (
     parse_spawn_block,
     parse_trace,
@@ -33,10 +33,12 @@ class SudokuSpawn:
     def parent_prompt(self, problem: Problem) -> str:
         return self.prompt
 
-    def spawn_requests(self, context: str) -> list[ChildRequest] | str:
+    def spawn_requests(self, context: str) -> list[ChildRequest] | MalformedSpawn:
         requests = parse_spawn_block(context, self.size)
         if requests is None:
-            return "malformed calling block"
+            return MalformedSpawn("no calling block before the stop marker")
+        if isinstance(requests, MalformedSpawn):
+            return requests
         body = context[len(self.prompt) :] if context.startswith(self.prompt) else context
         board = replay_grid(self.puzzle, self.size, parse_trace(body, self.size).events)
         out = []
@@ -65,5 +67,5 @@ class SudokuSpawn:
 
     def join(self, context: str, outcomes: list[ChildOutcome]) -> str:
         requests = parse_spawn_block(context, self.size)
-        level = requests[0].level if requests else 1
+        level = requests[0].level if isinstance(requests, list) else 1
         return replace_spawn_with_join(context, join_block(outcomes, level))

@@ -7,10 +7,11 @@ import math
 
 from reasonbench.ceiling import SearchShape, TokenCounter
 from reasonbench.errors import UserError
-from reasonbench.tasks.base import Document, Problem, Verdict
+from reasonbench.tasks.base import BudgetKind, Document, Problem, Verdict
 from reasonbench.tasks.sudoku.generate import SPLITS, generate
 from reasonbench.tasks.sudoku.shape import SHAPES, grid_text
 from reasonbench.tasks.sudoku.solver import solve
+from reasonbench.tasks.sudoku.spawn import SudokuSpawn
 from reasonbench.tasks.sudoku.trace_grammar import SOLUTION_HEADER, format_prompt
 from reasonbench.tasks.sudoku.trace_parsers import MAX_TRACE_CHARS, parse_trace
 from reasonbench.tasks.sudoku.trace_writers import (
@@ -22,7 +23,7 @@ from reasonbench.tasks.sudoku.trace_writers import (
 )
 from reasonbench.tasks.sudoku.verify import verify_answer
 
-TRACE_STYLES = ("dfs", "direct", "spawn")
+TRACE_KINDS = ("dfs", "direct", "spawn")
 _SIZE_OF_CELLS = {16: 4, 36: 6, 81: 9}
 _SPEC_SEPARATORS = frozenset(" \t\n\r|,;-+")
 _SPEC_CELLS = frozenset("0123456789._")
@@ -70,6 +71,18 @@ class SudokuTask:
         puzzle, size = _board(problem)
         return format_prompt(puzzle, size)
 
+    def instruct_prompt(self, problem: Problem) -> str:
+        return "Solve this Sudoku puzzle (0 marks an empty cell):\n" + self.prompt(problem)
+
+    def budget_prefix(self, kind: BudgetKind, value: int) -> str:
+        """Always a ``UserError``: no Sudoku trace is conditioned on a budget."""
+        knob = "token_budget" if kind == "tokens" else "sub_call_budget"
+        raise UserError(f"sudoku models are not trained with a budget prefix; run without {knob}")
+
+    def problem_key(self, problem: Problem) -> str:
+        """The puzzle's grid string (its length gives the size)."""
+        return _board(problem)[0]
+
     def parse_problem(self, spec: str) -> Problem:
         """A grid typed by a user: 16, 36 or 81 cells (digits; ``0``, ``.`` or ``_`` for empty), on one
         line or several, separators (spaces, ``|``, ``,``) ignored."""
@@ -84,28 +97,26 @@ class SudokuTask:
             raise UserError(f"a {size}x{size} sudoku uses digits 1..{size}")
         return Problem(task=self.name, split="custom", index=0, data={"size": size, "puzzle": puzzle})
 
-    def spawn_protocol(self, problem: Problem):
+    def spawn_protocol(self, problem: Problem) -> SudokuSpawn:
         """The APR spawn/join grammar for ``problem`` (see ``spawn.py``)."""
-        from reasonbench.tasks.sudoku.spawn import SudokuSpawn
-
         return SudokuSpawn(problem)
 
     def trace_kinds(self) -> list[str]:
-        return list(TRACE_STYLES)
+        return list(TRACE_KINDS)
 
-    def trace(self, problem: Problem, style: str = "dfs", seed: int = 0) -> str:
+    def trace(self, problem: Problem, kind: str = "dfs", seed: int = 0) -> str:
         """A reference trace: ``dfs``, ``direct``, or ``spawn`` (the parent's context after the join).
 
         Sudoku traces are deterministic (fixed cell and value order), so ``seed`` is accepted and unused.
         """
         puzzle, size = _board(problem)
-        if style == "dfs":
+        if kind == "dfs":
             return dfs_trace(puzzle, size)
-        if style == "direct":
+        if kind == "direct":
             return direct_trace(puzzle, size)
-        if style == "spawn":
+        if kind == "spawn":
             return spawn_traces(puzzle, size).joined
-        raise UserError(f"unknown sudoku trace style {style!r}; choose one of {', '.join(TRACE_STYLES)}")
+        raise UserError(f"unknown sudoku trace kind {kind!r}; choose one of {', '.join(TRACE_KINDS)}")
 
     def training_documents(self, problem: Problem, kind: str, seed: int = 0) -> list[Document]:
         """The prompt (given) followed by the trace the model must write.
@@ -132,8 +143,8 @@ class SudokuTask:
         ``spawn`` the ``dead ends`` of all threads; for ``dfs`` the ``guess lines`` it wrote (wrong values
         included); for ``spawn`` the ``children`` of its spawn.
         """
-        if kind not in TRACE_STYLES:
-            self.trace(problem, kind)  # the one-line error naming the styles
+        if kind not in TRACE_KINDS:
+            self.trace(problem, kind)  # the one-line error naming the kinds
         puzzle, size = _board(problem)
         prompt = self.prompt(problem)
         needed = solution_guesses(puzzle, size)  # None: not a unique puzzle (typed by a user)

@@ -1,7 +1,9 @@
 """The line grammar shared by the Sudoku trace writers, the parsers and a spawn/join runtime.
 
 Every function here writes one piece of trace text byte-exactly; ``traces`` documents the whole format.
-Cells are 0-based ``(r, c)``; values are ``1..size``; every written line ends with ``"\\n"``.
+Cells are 0-based ``(r, c)``; values are ``1..size``; every written line ends with ``"\\n"``. The spawn and
+join lines fill in the grammar every task shares (:mod:`reasonbench.tasks.spawn_grammar`) with
+``Place (r, c) = v``.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from reasonbench.tasks import spawn_grammar
 from reasonbench.tasks.sudoku.shape import grid_rows
 
 Cell = tuple[int, int]
@@ -16,10 +19,6 @@ Cell = tuple[int, int]
 PROMPT_HEADER = "Puzzle:"
 SOLUTION_HEADER = "solution:"
 NO_SOLUTION = "no solution"
-CALL_OPEN = "<Calling Sub Searches>"
-CALL_CLOSE = "<End Calling Sub Searches>"
-JOIN_OPEN = "<Sub Searches>"
-JOIN_CLOSE = "<End Sub Searches>"
 
 
 @dataclass(frozen=True)
@@ -85,21 +84,23 @@ def solution_block(grid: str, size: int) -> str:
     return SOLUTION_HEADER + "\n" + "".join(row + "\n" for row in grid_rows(grid, size))
 
 
+def _place(cell: Cell, value: int) -> str:
+    return f"Place {_cell(cell)} = {value}"
+
+
 def start_line(request: SpawnRequest) -> str:
     """One line of a calling block: ``<Start Sub Search i at level L> Place (r, c) = v``."""
-    head = f"<Start Sub Search {request.index} at level {request.level}>"
-    return f"{head} Place {_cell(request.cell)} = {request.value}"
+    return spawn_grammar.spawn_line(request.index, request.level, _place(request.cell, request.value))
 
 
 def outcome_line(index: int, level: int, cell: Cell, value: int, solved: bool) -> str:
     """One child's verdict in a join block: ``<Goal Reached in ...>`` or ``<No Solution in ...>``."""
-    head = "Goal Reached" if solved else "No Solution"
-    return f"<{head} in Sub Search {index} at level {level} at Place {_cell(cell)} = {value}>"
+    return spawn_grammar.join_result_line(index, level, _place(cell, value), solved)
 
 
 def calling_block(requests: Iterable[SpawnRequest]) -> str:
     """A parent's spawn: the open marker, one start line per child, the close marker."""
-    return CALL_OPEN + "\n" + "".join(start_line(r) + "\n" for r in requests) + CALL_CLOSE + "\n"
+    return spawn_grammar.calling_block(start_line(r) for r in requests)
 
 
 def _as_outcome(item: ChildOutcome | Sequence[object]) -> ChildOutcome:
@@ -118,9 +119,8 @@ def join_block(outcomes: Iterable[ChildOutcome | Sequence[object]], level: int =
     ``<End Sub Searches>``.
     """
     items = [_as_outcome(o) for o in outcomes]
-    text = JOIN_OPEN + "\n"
-    text += "".join(outcome_line(o.index, level, o.cell, o.value, o.solved) + "\n" for o in items)
+    body = "".join(outcome_line(o.index, level, o.cell, o.value, o.solved) + "\n" for o in items)
     winner = next((o for o in items if o.solved), None)
     if winner is not None:
-        text += "".join(line + "\n" for line in winner.placement_lines)
-    return text + JOIN_CLOSE + "\n"
+        body += "".join(line + "\n" for line in winner.placement_lines)
+    return spawn_grammar.join_block(body)

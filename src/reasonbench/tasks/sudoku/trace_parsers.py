@@ -11,12 +11,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reasonbench.tasks.sudoku.shape import shape_for
-from reasonbench.tasks.sudoku.trace_grammar import (
-    CALL_CLOSE,
-    CALL_OPEN,
+from reasonbench.tasks.spawn_grammar import (
+    GOAL_REACHED,
     JOIN_CLOSE,
     JOIN_OPEN,
+    MARKERS,
+    MalformedSpawn,
+    calling_lines,
+    check_numbering,
+)
+from reasonbench.tasks.sudoku.shape import shape_for
+from reasonbench.tasks.sudoku.trace_grammar import (
     NO_SOLUTION,
     PROMPT_HEADER,
     SOLUTION_HEADER,
@@ -41,7 +46,6 @@ _START = re.compile(rf"<Start Sub Search{_NUM}at level{_NUM}>\s*Place\s*{_CELL}\
 _OUTCOME = re.compile(
     rf"<(Goal Reached|No Solution) in Sub Search{_NUM}at level{_NUM}at Place\s*{_CELL}\s*={_NUM}>"
 )
-_MARKERS = frozenset({CALL_OPEN, CALL_CLOSE, JOIN_OPEN, JOIN_CLOSE})
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,7 @@ class _Reader:
 
     def outcome(self, m: re.Match[str]) -> None:
         """A join block's outcome line: the first ``Goal Reached`` of a block is the winning placement."""
-        if m[1] != "Goal Reached" or self.goal_taken:
+        if m[1] != GOAL_REACHED or self.goal_taken:
             return
         cell, value = self.cell(m[4], m[5]), self.value(m[6])
         if cell is None or value is None:
@@ -175,7 +179,7 @@ def parse_trace(text: str, size: int) -> ParsedTrace:
                 k += size
         elif line == NO_SOLUTION:
             reader.no_solution = True
-        elif line in _MARKERS:
+        elif line in MARKERS:
             reader.marker(line)
         elif _START.fullmatch(line):
             continue  # a spawn request: the board changes only when the join reports the outcome
@@ -237,38 +241,27 @@ def replay_grid(puzzle: str, size: int, events: tuple[TraceEvent, ...] | list[Tr
     return "".join(cells)
 
 
-def parse_spawn_block(text: str, size: int | None = None) -> list[SpawnRequest] | None:
-    """The children requested by the last calling block of ``text``, or ``None`` if it is not well formed.
+def parse_spawn_block(text: str, size: int | None = None) -> list[SpawnRequest] | MalformedSpawn | None:
+    """The children requested by the last calling block of ``text``; ``None`` without a block.
 
-    Well formed: a ``<Calling Sub Searches>`` line, then 1..``MAX_SPAWN_CHILDREN`` start lines numbered
+    Runnable: a ``<Calling Sub Searches>`` line, then 1..``MAX_SPAWN_CHILDREN`` start lines numbered
     0, 1, 2, ... with one common level >= 1, then ``<End Calling Sub Searches>``; with ``size`` given, cells
-    and values must lie on the board. No block, an unclosed (truncated) block or any stray line gives
-    ``None``.
+    and values must lie on the board. An unclosed (truncated) block or any stray line is a
+    :class:`MalformedSpawn` (blank lines are skipped).
     """
     if not isinstance(text, str):
         return None
-    lines = [line.strip() for line in text[-MAX_TRACE_CHARS:].splitlines()]
-    opens = [k for k, line in enumerate(lines) if line == CALL_OPEN]
-    if not opens:
-        return None
-    body: list[str] = []
-    for line in lines[opens[-1] + 1 :]:
-        if line == CALL_CLOSE:
-            break
-        body.append(line)
-        if len(body) > MAX_SPAWN_CHILDREN:
-            return None
-    else:
-        return None  # never closed: the parent was cut off mid-block
-    requests = []
-    for k, line in enumerate(body):
-        m = _START.fullmatch(line) if len(line) <= _MAX_LINE_CHARS else None
+
+    def read(line: str) -> SpawnRequest | None:
+        m = _START.fullmatch(line)
         if m is None:
             return None
         index, level, r, c, value = (int(g) for g in m.groups())
-        if index != k or level < 1 or value < 1 or (requests and level != requests[0].level):
+        if value < 1 or (size is not None and not (r < size and c < size and value <= size)):
             return None
-        if size is not None and not (r < size and c < size and 1 <= value <= size):
-            return None
-        requests.append(SpawnRequest(index, level, (r, c), value))
-    return requests or None
+        return SpawnRequest(index, level, (r, c), value)
+
+    requests = calling_lines(text[-MAX_TRACE_CHARS:], read, MAX_SPAWN_CHILDREN, _MAX_LINE_CHARS)
+    if requests is None or isinstance(requests, MalformedSpawn):
+        return requests
+    return check_numbering([r.index for r in requests], [r.level for r in requests]) or requests

@@ -1,22 +1,19 @@
-"""Parsers for Countdown search traces (the grammar of :mod:`reasonbench.tasks.countdown.traces`).
+"""Parsers for Countdown search traces (the grammar of :mod:`~reasonbench.tasks.countdown.trace_grammar`).
 
 Model output is hostile input. Nothing here evaluates text or raises on any string: lines are matched with
 anchored regular expressions whose repetitions are bounded, numbers have at most :data:`MAX_INT_DIGITS`
 digits, lines longer than :data:`MAX_LINE_CHARS` are malformed, and only the first :data:`MAX_TRACE_CHARS`
 characters / :data:`MAX_LINES` lines are read (``ParsedTrace.truncated`` says so). Surrounding whitespace
 on a line is ignored; empty lines are skipped. A line that matches no rule counts in
-``ParsedTrace.malformed_lines``.
+``ParsedTrace.malformed_lines``. A step is read with the one step pattern of ``rules.py`` and kept as
+text (only the verifier turns its numbers into ints, bounded); the line bound bounds it here.
 
 The claimed answer (:func:`extract_answer`) is taken at the LAST ``equal: Goal Reached`` line: the
 ``Operations`` of the last ``Current State`` before it plus the last ``Exploring Operation`` step between
 that state and the goal line. With a summary path (SoS+, APR, direct traces) this reads the summary; for a
-plain SoS trace, whose only goal line is its first, it is the reference's rule.
-
-The APR runtime helpers parse the parent's spawn block (:func:`find_spawn_block`), rebuild each child's
-start state from the parent's ``Generated Node`` lines (:func:`child_states`), write each child's prompt
-(:func:`child_prompt`), read a finished child's summary path (:func:`summary_from_trace`,
-:func:`outcome_from_child`), and write the join block that replaces the spawn block in the parent's context
-(:func:`join_block`, :func:`replace_spawn_with_join`).
+plain SoS trace, whose only goal line is its first, it is the reference's rule. A finished search's summary
+path is :func:`summary_from_trace`; a spawn line is :func:`parse_spawn_line` (the APR runtime in
+``spawn.py`` reads whole blocks with them).
 """
 
 from __future__ import annotations
@@ -25,21 +22,19 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from reasonbench.tasks.countdown.traces import (
-    CALL_CLOSE,
-    CALL_OPEN,
-    JOIN_CLOSE,
-    JOIN_OPEN,
+from reasonbench.tasks.countdown.rules import STEP_PATTERN
+from reasonbench.tasks.countdown.trace_grammar import (
     NO_SOLUTION,
+    SUB_CALL_BUDGET,
     SUB_SEARCH_FAILED,
+    TOKEN_BUDGET,
     NodeState,
     explore_line,
-    join_result_line,
     move_line,
     outcome_line,
     state_line,
-    state_prompt,
 )
+from reasonbench.tasks.spawn_grammar import CALL_CLOSE, CALL_OPEN, GOAL_REACHED, JOIN_CLOSE, JOIN_OPEN
 
 # Bounds on hostile input.
 MAX_TRACE_CHARS = 4_000_000
@@ -56,15 +51,17 @@ MAX_BUDGET_DIGITS = 9
 
 _INT = rf"-?\d{{1,{MAX_INT_DIGITS}}}"
 _NUMS = rf"\[(?:{_INT}(?:, {_INT}){{0,{MAX_NUMS - 1}}})?\]"
-_STEP = rf"{_INT}[+\-*/]{_INT}={_INT}"
+_STEP = f"(?:{STEP_PATTERN})"  # its own groups come after the named ones a line pattern reads
 _OPS = rf"\[(?:'{_STEP}'(?:, '{_STEP}'){{0,{MAX_OPS - 1}}})?\]"
 _ID = rf"\d{{1,{MAX_ID_PART_DIGITS}}}(?:,\d{{1,{MAX_ID_PART_DIGITS}}}){{0,{MAX_ID_PARTS - 1}}}"
 _LEVEL = rf"\d{{1,{MAX_LEVEL_DIGITS}}}"
 _INDEX = r"\d{1,4}"
 
-_STATE_RE = re.compile(rf"Current State: ({_INT}):({_NUMS}), Operations: ({_OPS})")
-_EXPLORE_RE = re.compile(rf"Exploring Operation: ({_STEP}), Resulting Numbers: ({_NUMS})")
-_GENERATED_RE = re.compile(rf"Generated Node #({_ID}): ({_INT}):({_NUMS}) Operation: ({_STEP})")
+_STATE_RE = re.compile(rf"Current State: (?P<target>{_INT}):(?P<nums>{_NUMS}), Operations: (?P<ops>{_OPS})")
+_EXPLORE_RE = re.compile(rf"Exploring Operation: (?P<step>{_STEP}), Resulting Numbers: (?P<nums>{_NUMS})")
+_GENERATED_RE = re.compile(
+    rf"Generated Node #(?P<id>{_ID}): (?P<target>{_INT}):(?P<nums>{_NUMS}) Operation: (?P<step>{_STEP})"
+)
 _MOVE_RE = re.compile(rf"Moving to Node #({_ID})")
 _OUTCOME_RE = re.compile(rf"({_INT}),({_INT}) (equal: Goal Reached|unequal: No Solution)")
 _SUB_START_RE = re.compile(rf"Start Sub Search at level ({_LEVEL}): Moving to Node #({_ID})")
@@ -73,11 +70,11 @@ _SPAWN_RE = re.compile(rf"<Start Sub Search ({_INDEX}) at level ({_LEVEL})> Movi
 _JOIN_RESULT_RE = re.compile(
     rf"<(Goal Reached|No Solution) in Sub Search ({_INDEX}) at level ({_LEVEL}) at Node #({_ID})>"
 )
-_BUDGET_RE = re.compile(rf"(Token Budget|Sub Call Budget): (\d{{1,{MAX_BUDGET_DIGITS}}}) (.*)", re.DOTALL)
-_STEP_IN_OPS_RE = re.compile(rf"'({_STEP})'")
+_BUDGET_RE = re.compile(rf"({TOKEN_BUDGET}|{SUB_CALL_BUDGET}): (\d{{1,{MAX_BUDGET_DIGITS}}}) (.*)", re.DOTALL)
+_STEP_IN_OPS_RE = re.compile(rf"'(?P<step>{_STEP})'")
 
 # A raw line may carry this much surrounding whitespace / end-of-text markers on top of MAX_LINE_CHARS.
-_MAX_RAW_LINE = MAX_LINE_CHARS + 64
+MAX_RAW_LINE_CHARS = MAX_LINE_CHARS + 64
 _EOS_MARKERS = ("<|endoftext|>", "</s>", "<|im_end|>", "<|eot_id|>")
 
 
@@ -176,13 +173,6 @@ class SpawnBlock:
 
 
 @dataclass(frozen=True)
-class BadSpawn:
-    """A calling block the runtime must not run, and why."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
 class JoinResult:
     """One ``<Goal Reached|No Solution in Sub Search {index} at level {level} at Node #{id}>`` line."""
 
@@ -256,10 +246,11 @@ def _nums(text: str) -> tuple[int, ...]:
 
 
 def _ops(text: str) -> tuple[str, ...]:
-    return tuple(_STEP_IN_OPS_RE.findall(text))
+    return tuple(m["step"] for m in _STEP_IN_OPS_RE.finditer(text))
 
 
-def _clean(line: str) -> str:
+def clean_line(line: str) -> str:
+    """``line`` without surrounding whitespace and a trailing end-of-text marker."""
     line = line.strip()
     for marker in _EOS_MARKERS:
         if line.endswith(marker):
@@ -279,11 +270,11 @@ def _parse_line(line: str) -> Event | SpawnChild | JoinResult | str | None:
     if line == SUB_SEARCH_FAILED:
         return SubSearchFailedEvent()
     if m := _STATE_RE.fullmatch(line):
-        return StateEvent(int(m[1]), _nums(m[2]), _ops(m[3]))
+        return StateEvent(int(m["target"]), _nums(m["nums"]), _ops(m["ops"]))
     if m := _EXPLORE_RE.fullmatch(line):
-        return ExploreEvent(m[1], _nums(m[2]))
+        return ExploreEvent(m["step"], _nums(m["nums"]))
     if m := _GENERATED_RE.fullmatch(line):
-        return GeneratedEvent(m[1], int(m[2]), _nums(m[3]), m[4])
+        return GeneratedEvent(m["id"], int(m["target"]), _nums(m["nums"]), m["step"])
     if m := _MOVE_RE.fullmatch(line):
         return MoveEvent(m[1])
     if m := _OUTCOME_RE.fullmatch(line):
@@ -295,7 +286,7 @@ def _parse_line(line: str) -> Event | SpawnChild | JoinResult | str | None:
     if m := _SPAWN_RE.fullmatch(line):
         return SpawnChild(int(m[1]), int(m[2]), m[3])
     if m := _JOIN_RESULT_RE.fullmatch(line):
-        return JoinResult(int(m[2]), int(m[3]), m[4], m[1] == "Goal Reached")
+        return JoinResult(int(m[2]), int(m[3]), m[4], m[1] == GOAL_REACHED)
     return None
 
 
@@ -313,7 +304,7 @@ def _strip_budget(line: str) -> tuple[str, int | None, int | None]:
     if m is None:
         return line, None, None
     value = int(m[2])
-    if m[1] == "Token Budget":
+    if m[1] == TOKEN_BUDGET:
         return m[3], value, None
     return m[3], None, value
 
@@ -330,10 +321,10 @@ def _scan(text: str) -> tuple[list[Event], int, int | None, int | None, bool]:
     join: list[JoinResult] | None = None
     first = True
     for raw in lines:
-        if len(raw) > _MAX_RAW_LINE:
+        if len(raw) > MAX_RAW_LINE_CHARS:
             line, item = raw[:1], None  # too long to look at: malformed
         else:
-            line = _clean(raw)
+            line = clean_line(raw)
             if not line:
                 continue
             if first:
@@ -485,113 +476,7 @@ def summary_from_trace(text: str) -> str | None:
     return "".join(_render(e) for e in (*body, events[last]))
 
 
-# ---------------------------------------------------------------------------------------------------------
-# APR runtime helpers
-# ---------------------------------------------------------------------------------------------------------
-
-
-_CALL_OPEN_RE = re.compile(rf"^[ \t]*{re.escape(CALL_OPEN)}[ \t\r]*$", re.MULTILINE)
-
-
-def _last_call_open(text: str) -> int | None:
-    """Offset of the last line that is ``<Calling Sub Searches>`` (up to surrounding blanks), or ``None``."""
-    last = None
-    for m in _CALL_OPEN_RE.finditer(text):
-        last = m.start()
-    return last
-
-
-def find_spawn_block(text: str) -> SpawnBlock | BadSpawn | None:
-    """Parse the LAST ``<Calling Sub Searches>`` block of ``text``.
-
-    ``None`` without one; :class:`BadSpawn` when it is unterminated, has a malformed line, no children,
-    more than :data:`MAX_CHILDREN`, indices other than ``0, 1, ...`` in order, mixed or zero levels, or a
-    repeated node id. Blank lines inside the block and text after its closing line are ignored.
-    """
-    if not isinstance(text, str):
-        return None
-    pos = _last_call_open(text)
-    if pos is None:
-        return None
-    window = text[pos : pos + (MAX_CHILDREN + 2) * (_MAX_RAW_LINE + 1)]
-    children: list[SpawnChild] = []
-    closed = False
-    for raw in window.split("\n")[1:]:
-        if len(raw) > _MAX_RAW_LINE:
-            return BadSpawn(f"overlong line {len(children) + 1} in the calling block")
-        line = _clean(raw)
-        if not line:
-            continue  # blank lines are tolerated
-        if line == CALL_CLOSE:
-            closed = True
-            break
-        if len(children) == MAX_CHILDREN:
-            return BadSpawn(f"more than {MAX_CHILDREN} sub searches")
-        item = _parse_line(line)
-        if not isinstance(item, SpawnChild):
-            return BadSpawn(f"malformed line {len(children) + 1} in the calling block")
-        children.append(item)
-    if not closed:
-        return BadSpawn("unterminated calling block")
-    if not children:
-        return BadSpawn("empty calling block")
-    if [c.index for c in children] != list(range(len(children))):
-        return BadSpawn("sub search indices must be 0, 1, ... in order")
-    if len({c.level for c in children}) != 1 or children[0].level < 1:
-        return BadSpawn("sub searches must share one level >= 1")
-    if len({c.node_id for c in children}) != len(children):
-        return BadSpawn("a node is spawned twice")
-    return SpawnBlock(tuple(children))
-
-
-def child_prompt(node: NodeState) -> str:
-    """A child's start text: ``Moving to Node #{id}`` and the node's ``Current State`` line."""
-    return state_prompt(node)
-
-
-def child_states(text: str, block: SpawnBlock) -> list[NodeState | None]:
-    """Each requested child's start state, rebuilt from the parent's ``Generated Node`` lines.
-
-    ``None`` for a node the parent never generated.
-    """
-    nodes = parse_trace(text).nodes
-    return [nodes.get(child.node_id) for child in block.children]
-
-
-@dataclass(frozen=True)
-class ChildOutcome:
-    """How one child ended: ``summary`` is its summary path (quoted in the join block when ``solved``)."""
-
-    index: int
-    level: int
-    node_id: str
-    solved: bool
-    summary: str = ""
-
-
-def outcome_from_child(child: SpawnChild, child_text: str) -> ChildOutcome:
-    """A child's outcome from its final text: solved iff it ends with a well-formed summary path."""
-    summary = summary_from_trace(child_text)
-    return ChildOutcome(child.index, child.level, child.node_id, summary is not None, summary or "")
-
-
-def join_block(outcomes: Sequence[ChildOutcome]) -> str:
-    """The ``<Sub Searches>`` ... ``<End Sub Searches>`` block, byte-exact."""
-    out = [JOIN_OPEN + "\n"]
-    for o in outcomes:
-        out.append(join_result_line(o.index, o.level, o.node_id, o.solved) + "\n")
-        if o.solved and o.summary:
-            out.append(o.summary if o.summary.endswith("\n") else o.summary + "\n")
-    out.append(JOIN_CLOSE + "\n")
-    return "".join(out)
-
-
-def replace_spawn_with_join(text: str, join: str) -> str:
-    """The parent's context after a join: the text before its last calling block, then ``join``.
-
-    Without a calling block, ``join`` is appended (on a new line).
-    """
-    pos = _last_call_open(text)
-    if pos is None:
-        return text + join if not text or text.endswith("\n") else text + "\n" + join
-    return text[:pos] + join
+def parse_spawn_line(line: str) -> SpawnChild | None:
+    """One stripped line of a calling block (``<Start Sub Search 0 at level 1> Moving to Node #0,0``)."""
+    item = _parse_line(line)
+    return item if isinstance(item, SpawnChild) else None
