@@ -85,6 +85,19 @@ def test_self_consistency_votes_for_the_majority_normal_form() -> None:
     assert usage.prompt_tokens == len(get_profile("instruct").prompt(TASK, p))  # one prompt for n samples
 
 
+def test_self_consistency_breaks_a_tie_the_way_maj_at_k_scores_it() -> None:
+    from reasonbench.stats import majority_correct
+
+    p = next(q for q in PROBLEMS if len(TASK.reference_answer(q).splitlines()) == 2)
+    right = TASK.reference_answer(p)
+    wrong = "\n".join(["1+1=2", "2*2=4"])
+    texts = [f"<answer>{a}</answer>" for a in (wrong, right, right, wrong)]  # 2-2, the wrong one first
+    attempt, _ = run("sc", p, FakeEngine(lambda prompt, i: texts[i]), profile="instruct", n=4)
+    assert attempt.answer == wrong and attempt.info["chosen"] == 0
+    forms = [c.normalized for c in attempt.candidates]
+    assert majority_correct(forms, [TASK.verify(p, c.answer).correct for c in attempt.candidates]) is False
+
+
 def test_best_of_n_oracle_finds_the_single_right_sample_and_logprob_follows_scores() -> None:
     p = PROBLEMS[4]
     right = TASK.reference_answer(p)
@@ -97,6 +110,26 @@ def test_best_of_n_oracle_finds_the_single_right_sample_and_logprob_follows_scor
     engine = FakeEngine(lambda prompt, i: texts[i], logprob=lambda text: scores.get(text, -9.0))
     attempt, _ = run("bon", p, engine, profile="instruct", n=3, scorer="logprob")
     assert attempt.answer == "1+1=2"
+
+
+async def _longest_text(problem, text: str, ctx) -> float:
+    return float(len(text))
+
+
+def test_best_of_n_scores_with_a_registered_reward_model() -> None:
+    from reasonbench.strategies.bon import SCORERS, scorer
+
+    if not SCORERS.registered("test-longest-text"):
+        scorer("test-longest-text")(_longest_text)
+    p = PROBLEMS[4]
+    right = TASK.reference_answer(p)
+    texts = ["<answer>1+1=2</answer>", f"Checked twice. <answer>{right}</answer>", "<answer>7*7=49</answer>"]
+    engine = FakeEngine(lambda prompt, i: texts[i])
+    attempt, _ = run("bon", p, engine, profile="instruct", n=3, scorer="test-longest-text")
+    assert attempt.answer == right and attempt.info["chosen"] == 1
+    assert [c.score for c in attempt.candidates] == [
+        float(len(get_profile("instruct").prompt(TASK, p) + t)) for t in texts
+    ]
 
 
 def test_backtrack_prefixes_the_token_budget() -> None:
