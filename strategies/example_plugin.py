@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reasonbench.strategies import Attempt, Context, strategy
+from reasonbench.strategies import Attempt, Context, check_range, check_sampling, strategy
 from reasonbench.strategies.cot import serial
 from reasonbench.tasks.base import Problem
 
@@ -24,8 +24,8 @@ class RetryParams:
     temperature: float = 0.8
 
     def __post_init__(self) -> None:
-        if self.retries < 0:
-            raise ValueError(f"retries must be >= 0, got {self.retries}")
+        check_range(self, "retries", 0)  # ValueError: "retries must be >= 0, got -1"
+        check_sampling(self)  # max_tokens >= 1, temperature >= 0
 
 
 @strategy("retry", params=RetryParams)

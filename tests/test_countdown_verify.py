@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mutations import apply_edits, edit_lists
 from reasonbench.tasks.countdown.rules import DEFAULT_RULES, Rules
 from reasonbench.tasks.countdown.solver import reachable, solve
 from reasonbench.tasks.countdown.verify import (
@@ -354,29 +355,12 @@ MUTATION_CHARS = "()+-*/=^.,9 0\n×−<>x:*"
 @settings(max_examples=300, deadline=None)
 @given(
     st.sampled_from(ACCEPTED_SOLUTION),
-    st.lists(
-        st.tuples(
-            st.sampled_from(["insert", "delete", "replace"]),
-            st.integers(0, 400),
-            st.sampled_from(MUTATION_CHARS),
-        ),
-        min_size=1,
-        max_size=5,
-    ),
+    edit_lists(st.sampled_from(MUTATION_CHARS), max_size=5),
 )
 def test_mutated_answers_never_raise_and_keep_forms_honest(answer: str, edits) -> None:
-    chars = list(answer)
-    for kind, pos, ch in edits:
-        pos = min(pos, len(chars))
-        if kind == "insert":
-            chars.insert(pos, ch)
-        elif chars and pos < len(chars):
-            if kind == "delete":
-                del chars[pos]
-            else:
-                chars[pos] = ch
-    verdict = verify_answer(T, N, "".join(chars))
+    mutant = apply_edits(answer, edits)
+    verdict = verify_answer(T, N, mutant)
     assert isinstance(verdict.correct, bool) and verdict.reason
     # A mutant that votes with the right answer must be right (see the normal-form contract).
     if verdict.normalized == SOLUTION_NORMAL_FORM:
-        assert verdict.correct, ("".join(chars), verdict)
+        assert verdict.correct, (mutant, verdict)

@@ -194,10 +194,14 @@ def test_preset_groups_strategies_by_model(tmp_path: Path) -> None:
     assert [s.name for s in one.strategies] == ["cot", "sc", "bon"]
 
 
-def test_shipped_presets_load() -> None:
-    for preset in (Path(__file__).resolve().parents[1] / "strategies").glob("*.toml"):
-        for cfg in load_preset(preset, model="any"):
-            assert cfg.strategies and cfg.budgets
+@pytest.mark.parametrize("preset", sorted((TESTS.parent / "strategies").glob("*.toml")), ids=lambda p: p.name)
+def test_shipped_presets_load_every_strategy_and_budget_they_name(preset: Path) -> None:
+    import tomllib
+
+    raw = tomllib.loads(preset.read_text())
+    (cfg,) = load_preset(preset, model="any")  # one --model serves every strategy
+    assert {s.name for s in cfg.strategies} == {entry["name"] for entry in raw["strategy"]}
+    assert [b.label for b in cfg.budgets] == [Budget.parse(b).label for b in raw["budgets"]]
 
 
 def test_each_candidate_carries_its_own_verdict(tmp_path: Path) -> None:

@@ -66,10 +66,10 @@ def test_defaults_prefer_the_fitting_model_and_fall_back(monkeypatch, tmp_path) 
 @pytest.mark.parametrize(
     ("task", "split", "strategy", "budget", "model", "at_least"),
     [
-        # The cards report 72-80% (countdown-sos, 2k) and 99% (sudoku4-dfs) on the val splits; a broken
-        # model or harness solves almost none of 20.
-        ("countdown", "cd3", "backtrack", "2k", "countdown-sos", 4),
-        ("sudoku", "sudoku4", "cot", "512", "sudoku4-dfs", 17),
+        # Greedy decoding: the committed reference runs solve 16 of these 20 (results/cpu-demo, 2k) and 20
+        # of 20 (results/sudoku4-dfs); two flips are allowed for batch-dependent bf16 numerics.
+        ("countdown", "cd3", "backtrack", "2k", "countdown-sos", 14),
+        ("sudoku", "sudoku4", "cot", "512", "sudoku4-dfs", 18),
     ],
 )
 def test_run_without_model_uses_the_shipped_model_that_fits(

@@ -9,6 +9,7 @@ import zlib
 import pytest
 
 from fakes import FakeEngine, replay
+from mutations import apply_edits
 from reasonbench.budget import Budget
 from reasonbench.meter import Meter
 from reasonbench.profiles import get_profile
@@ -85,6 +86,19 @@ def test_self_consistency_votes_for_the_majority_normal_form() -> None:
     assert usage.prompt_tokens == len(get_profile("instruct").prompt(TASK, p))  # one prompt for n samples
 
 
+def test_self_consistency_breaks_a_tie_the_way_maj_at_k_scores_it() -> None:
+    from reasonbench.stats import majority_correct
+
+    p = next(q for q in PROBLEMS if len(TASK.reference_answer(q).splitlines()) == 2)
+    right = TASK.reference_answer(p)
+    wrong = "\n".join(["1+1=2", "2*2=4"])
+    texts = [f"<answer>{a}</answer>" for a in (wrong, right, right, wrong)]  # 2-2, the wrong one first
+    attempt, _ = run("sc", p, FakeEngine(lambda prompt, i: texts[i]), profile="instruct", n=4)
+    assert attempt.answer == wrong and attempt.info["chosen"] == 0
+    forms = [c.normalized for c in attempt.candidates]
+    assert majority_correct(forms, [TASK.verify(p, c.answer).correct for c in attempt.candidates]) is False
+
+
 def test_best_of_n_oracle_finds_the_single_right_sample_and_logprob_follows_scores() -> None:
     p = PROBLEMS[4]
     right = TASK.reference_answer(p)
@@ -97,6 +111,26 @@ def test_best_of_n_oracle_finds_the_single_right_sample_and_logprob_follows_scor
     engine = FakeEngine(lambda prompt, i: texts[i], logprob=lambda text: scores.get(text, -9.0))
     attempt, _ = run("bon", p, engine, profile="instruct", n=3, scorer="logprob")
     assert attempt.answer == "1+1=2"
+
+
+async def _longest_text(problem, text: str, ctx) -> float:
+    return float(len(text))
+
+
+def test_best_of_n_scores_with_a_registered_reward_model() -> None:
+    from reasonbench.strategies.bon import SCORERS, scorer
+
+    if not SCORERS.registered("test-longest-text"):
+        scorer("test-longest-text")(_longest_text)
+    p = PROBLEMS[4]
+    right = TASK.reference_answer(p)
+    texts = ["<answer>1+1=2</answer>", f"Checked twice. <answer>{right}</answer>", "<answer>7*7=49</answer>"]
+    engine = FakeEngine(lambda prompt, i: texts[i])
+    attempt, _ = run("bon", p, engine, profile="instruct", n=3, scorer="test-longest-text")
+    assert attempt.answer == right and attempt.info["chosen"] == 1
+    assert [c.score for c in attempt.candidates] == [
+        float(len(get_profile("instruct").prompt(TASK, p) + t)) for t in texts
+    ]
 
 
 def test_backtrack_prefixes_the_token_budget() -> None:
@@ -168,7 +202,9 @@ def test_apr_child_garbage_and_unknown_nodes_are_recorded_failures() -> None:
         return replay(texts)(prompt, i)
 
     attempt, _ = run("apr", p, FakeEngine(script))
-    assert attempt.info["failed_children"] == len(t.spawns[0]) or attempt.info["failed_children"] >= 1
+    # Every child wrote garbage: each one that ran is a recorded failure, and all of the spawn's ran.
+    assert attempt.info["failed_children"] == attempt.info["children"] == len(t.spawns[0])
+    assert len(attempt.info["failures"]) == len(t.spawns[0])
     assert all("bad spawn" in f["reason"] for f in attempt.info["failures"])
 
 
@@ -185,28 +221,23 @@ _, _FUZZ_APR = _apr_traces(5)
 _FUZZ_TEXTS = traces.apr_examples(_FUZZ_APR)
 
 
+_FUZZ_SNIPPETS = (
+    "<Calling Sub Searches>\n",
+    "<End Calling Sub Searches>\n",
+    "<Start Sub Search 0 at level 1> Moving to Node #0,0\n",
+    "24,24 equal: Goal Reached\n",
+    "Generated Node #0,7: 5:[5] Op",
+)
+
+
 def _mutate(text: str, rng: random.Random) -> str:
-    chars = list(text)
+    """Deletes, single characters and spawn/join snippets inserted at random places."""
+    edits = []
     for _ in range(rng.randint(1, 8)):
         op = rng.random()
-        pos = rng.randrange(len(chars) + 1)
-        if op < 0.4 and chars:
-            del chars[min(pos, len(chars) - 1)]
-        elif op < 0.8:
-            chars.insert(pos, rng.choice("0123456789#,:[]<>\n -+*/=" + "abc"))
-        else:
-            chars[pos:pos] = list(
-                rng.choice(
-                    [
-                        "<Calling Sub Searches>\n",
-                        "<End Calling Sub Searches>\n",
-                        "<Start Sub Search 0 at level 1> Moving to Node #0,0\n",
-                        "24,24 equal: Goal Reached\n",
-                        "Generated Node #0,7: 5:[5] Op",
-                    ]
-                )
-            )
-    return "".join(chars)
+        piece = rng.choice("0123456789#,:[]<>\n -+*/=abc") if op < 0.8 else rng.choice(_FUZZ_SNIPPETS)
+        edits.append(("delete" if op < 0.4 else "insert", rng.randrange(10**6), piece))
+    return apply_edits(text, edits)
 
 
 FUZZ_KNOBS = {

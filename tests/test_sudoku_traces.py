@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mutations import apply_edits, edit_lists
 from reasonbench.tasks.spawn_grammar import MalformedSpawn
 from reasonbench.tasks.sudoku.generate import SudokuConfig, draw
 from reasonbench.tasks.sudoku.solver import count_solutions, solve
@@ -442,24 +443,12 @@ def test_parsers_never_raise_on_random_text(text: str, size: int) -> None:
 @settings(max_examples=200, deadline=None)
 @given(
     branching_puzzles(),
-    st.lists(
-        st.tuples(st.integers(0, 10**6), st.sampled_from(["del", "ins", "sub"]), st.characters()), max_size=8
-    ),
+    edit_lists(st.characters(), min_size=0, max_size=8),
 )
 def test_parsers_never_raise_on_mutated_traces(case: tuple[str, int], edits: list) -> None:
     puzzle, size = case
     spawn = spawn_traces(puzzle, size)
-    text = list(spawn.pre_spawn + spawn.join + spawn.after + dfs_trace(puzzle, size))
-    for pos, op, ch in edits:
-        k = pos % (len(text) + 1)
-        if op == "ins":
-            text.insert(k, ch)
-        elif text and k < len(text):
-            if op == "del":
-                del text[k]
-            else:
-                text[k] = ch
-    mutated = "".join(text)
+    mutated = apply_edits(spawn.pre_spawn + spawn.join + spawn.after + dfs_trace(puzzle, size), edits)
     parsed = parse_trace(mutated, size)
     assert len(replay_grid(puzzle, size, parsed.events)) == size * size
     parse_spawn_block(mutated, size)

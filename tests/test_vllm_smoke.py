@@ -32,3 +32,19 @@ def test_vllm_llm_generates_from_tiny_random_model(tiny_model_dir) -> None:
     assert len(first[0].prompt_token_ids) == 1 + len("Current State: 24:[4, 9, 3]")
     # Greedy decoding is deterministic across calls.
     assert list(again[0].outputs[0].token_ids) == list(first[0].outputs[0].token_ids)
+
+
+def test_loading_an_engine_leaves_hub_offline_mode_as_it_was(tiny_model_dir, monkeypatch) -> None:
+    import gc
+    import os
+
+    from huggingface_hub import constants
+
+    from reasonbench.engine.vllm_backend import VLLMEngine
+
+    gc.collect()  # the previous test's engine must be gone before this one is built
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    engine = VLLMEngine(str(tiny_model_dir), max_model_len=128, dtype="bfloat16")
+    assert engine.model.max_model_len == 128
+    assert constants.HF_HUB_OFFLINE is False and "HF_HUB_OFFLINE" not in os.environ

@@ -1,8 +1,10 @@
-"""Frozen evaluation splits: files under ``tasks/`` with SHA-256 checksums and the command that made them.
+"""Frozen evaluation splits: package data (``reasonbench/splits/``, also ``tasks/`` in a checkout) with
+SHA-256 checksums and the command that made them.
 
-The files are a convenience and a guard: every split is a pure function of its knobs and seed, so a fresh
-checkout can regenerate it byte for byte (``reasonbench tasks freeze``) and a test proves that it does.
-Loading prefers the file and checks its checksum, so a hand-edited split cannot silently change results.
+The files are a guard: every split is a pure function of its knobs and seed, so a fresh checkout can
+regenerate it byte for byte (``reasonbench tasks freeze``) and a test proves that it does. Loading reads the
+file and checks its checksum, so a hand-edited split cannot silently change results; a registered split
+whose file or checksum is missing (an incomplete install) is an error, never a silent regeneration.
 """
 
 from __future__ import annotations
@@ -56,10 +58,14 @@ def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+SPLITS_DIR = Path(__file__).resolve().parent / "splits"
+"""The frozen files shipped in the package (the checkout's top-level ``tasks/`` links here)."""
+
+
 def tasks_dir() -> Path:
-    """Where the frozen files live: ``$REASONBENCH_TASKS_DIR`` or the checkout's ``tasks/``."""
+    """Where the frozen files live: ``$REASONBENCH_TASKS_DIR`` or the package's :data:`SPLITS_DIR`."""
     env = os.environ.get("REASONBENCH_TASKS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "tasks"
+    return Path(env) if env else SPLITS_DIR
 
 
 def read_checksums(root: Path) -> dict[str, str]:
@@ -94,19 +100,22 @@ def find(task: str, split: str) -> FrozenSplit | None:
 
 
 def load_problems(task: str, split: str, count: int | None = None, root: Path | None = None) -> list[Problem]:
-    """The first ``count`` problems of a split: from its frozen file when present (checksum verified),
-    otherwise regenerated, which gives the same problems."""
+    """The first ``count`` problems of a split: a frozen split from its file (checksum verified), any other
+    split regenerated. Beyond a frozen file's count the split is regenerated, which gives the same first
+    problems."""
     fs = find(task, split)
+    if fs is None:
+        return get_task(task).generate(split, count if count is not None else 100)
     root = root or tasks_dir()
-    if fs is not None and (root / fs.relpath).exists():
-        text = (root / fs.relpath).read_text()
-        expected = read_checksums(root).get(fs.relpath)
-        if expected is not None and sha256(text) != expected:
-            raise UserError(
-                f"{root / fs.relpath} does not match its checksum in {CHECKSUMS}; regenerate: {fs.command}"
-            )
-        problems = [Problem.from_json(line) for line in text.splitlines() if line]
-        if count is None or count <= len(problems):
-            return problems[:count]
-    n = count if count is not None else (fs.count if fs else 100)
-    return get_task(task).generate(split, n)
+    path = root / fs.relpath
+    expected = read_checksums(root).get(fs.relpath)
+    if not path.exists() or expected is None:
+        what = "file" if not path.exists() else f"checksum in {CHECKSUMS}"
+        raise UserError(f"the frozen split {fs.relpath} has no {what} under {root}; regenerate: {fs.command}")
+    text = path.read_text()
+    if sha256(text) != expected:
+        raise UserError(f"{path} does not match its checksum in {CHECKSUMS}; regenerate: {fs.command}")
+    problems = [Problem.from_json(line) for line in text.splitlines() if line]
+    if count is None or count <= len(problems):
+        return problems[:count]
+    return get_task(task).generate(split, count)

@@ -33,6 +33,11 @@ class Registry(Generic[T]):
             raise ValueError(f"{self.kind} {name!r} is already registered")
         self._items[name] = factory
 
+    def registered(self, name: str) -> bool:
+        """Whether ``name`` is registered already, without loading plugins (a file that registers on
+        import asks this to import itself once)."""
+        return name in self._items
+
     def _load_plugins(self) -> None:
         if self._plugins_loaded:
             return
@@ -41,9 +46,13 @@ class Registry(Generic[T]):
             if ep.name in self._items:
                 continue
             try:
-                self.register(ep.name, ep.load())
+                loaded = ep.load()
             except Exception as exc:  # a broken plugin must not break the CLI
                 log.warning("could not load %s plugin %r: %s", self.kind, ep.name, exc)
+                continue
+            # Importing the plugin may have registered it already (its decorator ran): keep that one.
+            if not self.registered(ep.name):
+                self.register(ep.name, loaded)
 
     def get(self, name: str) -> T:
         """The object registered as ``name``; an unknown name is a :class:`UserError` listing the choices."""

@@ -11,14 +11,15 @@ into the same file. Compaction writes the new file under a temporary name, renam
 deletes the parts; the file lists the parts it absorbed, so a compaction killed between the rename and the
 deletes leaves parts that every reader here skips and the next compaction deletes.
 
-A ``manifest.json`` beside the rows records the config hash, model, backend, versions, git commit and
-hardware. pandas (``pd.read_parquet(dir)``) and DuckDB (``read_parquet('dir/*.parquet')``) read a finished
-directory as is.
+A ``manifest.json`` beside the rows (:func:`run_manifest`) records the config hash, model, backend, versions,
+git commit and hardware. The columns are the fields of :class:`~reasonbench.rows.Row`. pandas
+(``pd.read_parquet(dir)``) and DuckDB (``read_parquet('dir/*.parquet')``) read a finished directory as is.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import platform
@@ -28,66 +29,19 @@ import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reasonbench.errors import UserError
+from reasonbench.rows import COLUMNS, ROW_KEY, arrow_schema, check_row, row_key
+
+if TYPE_CHECKING:
+    from reasonbench.runner import RunConfig
 
 MANIFEST = "manifest.json"
-ROW_KEY = ("problem_id", "config_id", "budget", "seed")
-
-# Column order and types (docs/design.md, "Results"). Nested data (params, candidates, info) is JSON text
-# so that every reader sees plain columns.
-SCHEMA: dict[str, str] = {
-    "task": "string",
-    "split": "string",
-    "problem_id": "string",
-    "problem_index": "int64",
-    "strategy": "string",
-    "config_id": "string",
-    "config_label": "string",
-    "params": "string",
-    "budget": "string",
-    "budget_context": "int64",
-    "budget_tokens": "int64",
-    "budget_latency_s": "float64",
-    "seed": "int64",
-    "correct": "bool",
-    "answer": "string",
-    "reason": "string",
-    "finish": "string",
-    "decoded_tokens": "int64",
-    "prompt_tokens": "int64",
-    "cached_tokens": "int64",
-    "tokens": "int64",
-    "max_context": "int64",
-    "critical_path": "int64",
-    "flops": "float64",
-    "threads": "int64",
-    "engine_calls": "int64",
-    "latency_s": "float64",
-    "candidates": "string",
-    "info": "string",
-    "trace": "string",
-    "calls": "string",
-    "derived_from": "string",
-    "model": "string",
-    "backend": "string",
-    # Latency honesty and the thread timeline (absent from rows written before they were recorded).
-    "in_flight": "int64",
-    "timeline": "string",
-}
-
 
 MANIFEST_KEY = b"reasonbench.manifest"
 ABSORBED_KEY = b"reasonbench.absorbed"
 COMPRESSION = "zstd"
-
-
-def _arrow_schema():
-    import pyarrow as pa
-
-    types = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}
-    return pa.schema([pa.field(k, types[v]) for k, v in SCHEMA.items()])
 
 
 def shard_tag(shard: tuple[int, int]) -> str:
@@ -130,8 +84,8 @@ def _read_table(path: Path, columns: list[str] | None = None):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = _arrow_schema()
-    names = columns if columns is not None else list(SCHEMA)
+    schema = arrow_schema()
+    names = columns if columns is not None else list(COLUMNS)
     have = set(pq.read_schema(path).names)
     table = pq.read_table(path, columns=[c for c in names if c in have])
     for c in names:
@@ -195,10 +149,6 @@ def compact(directory: Path, shard: tuple[int, int] = (0, 1)) -> Path | None:
     return target
 
 
-def row_key(row: dict[str, Any]) -> tuple:
-    return tuple(row[k] for k in ROW_KEY)
-
-
 def git_commit() -> str | None:
     try:
         out = subprocess.run(
@@ -228,6 +178,31 @@ def environment() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
         "machine": platform.machine(),
+    }
+
+
+def run_manifest(config: RunConfig, model_name: str) -> dict[str, Any]:
+    """The manifest of a run of ``config`` on the model the engine calls ``model_name``: what ran (the
+    config hash covers everything that determines the rows), when, and on what software and hardware."""
+    return {
+        "config_hash": config.config_hash(),
+        "task": config.task,
+        "split": config.split,
+        "model": config.model,
+        "model_name": model_name,
+        "backend": config.backend,
+        "profile": config.profile,
+        "n_problems": config.n_problems,
+        "seeds": list(config.seeds),
+        "strategies": [
+            {"name": s.name, "id": s.id, "label": s.label, "params": dataclasses.asdict(s.params)}
+            for s in config.strategies
+        ],
+        "budgets": [b.label for b in config.budgets],
+        "engine": {k: str(v) for k, v in config.engine_options.items()},
+        "concurrency": config.concurrency,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **environment(),
     }
 
 
@@ -282,6 +257,9 @@ class ResultWriter:
             os.replace(tmp, path)
 
     def add(self, row: dict[str, Any]) -> None:
+        """Buffer one row (a :class:`~reasonbench.rows.Row` as a dict); a dict that is not exactly a row
+        is refused here, on the caller's thread, before anything is written."""
+        check_row(row)
         self._buffer.append(row)
         if len(self._buffer) >= self.flush_rows or time.monotonic() - self._last_flush >= self.flush_seconds:
             self._submit()
@@ -312,7 +290,7 @@ class ResultWriter:
     def _write_part(self, rows: list[dict[str, Any]]) -> None:
         import pyarrow as pa
 
-        table = pa.Table.from_pylist([{k: r.get(k) for k in SCHEMA} for r in rows], schema=_arrow_schema())
+        table = pa.Table.from_pylist(rows, schema=arrow_schema())
         name = f"part-{shard_tag(self.shard)}-{time.time_ns()}-{uuid.uuid4().hex[:8]}.parquet"
         _write_atomic(table, self.directory / name)
 
@@ -329,7 +307,7 @@ def read_rows(directory: Path):
 
     files = row_files(directory)
     if not files:
-        return pd.DataFrame(columns=list(SCHEMA))
+        return pd.DataFrame(columns=list(COLUMNS))
     return pa.concat_tables([_read_table(p) for p in files]).to_pandas()
 
 

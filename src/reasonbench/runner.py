@@ -14,7 +14,6 @@ import dataclasses
 import hashlib
 import itertools
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,8 @@ from reasonbench.derive import Recorder, Replay, derivation_sources, scaled_late
 from reasonbench.engine.base import Engine
 from reasonbench.meter import Meter
 from reasonbench.profiles import get_profile
-from reasonbench.results import ResultWriter, done_keys, environment, read_columns, row_key
+from reasonbench.results import ResultWriter, done_keys, read_columns, row_key, run_manifest
+from reasonbench.rows import Row
 from reasonbench.strategies import Attempt, Context
 from reasonbench.strategies.base import config_id, config_label, resolve
 from reasonbench.tasks import get_task
@@ -124,51 +124,52 @@ def make_row(
     calls: str = "[]",
     derived_from: str | None = None,
 ) -> dict[str, Any]:
-    """One result row (docs/design.md, "Results"). Each candidate carries its own verdict (``correct``), so
-    maj@k, pass@k and best-of-k are computed from the row without re-running the verifier. ``timeline``
-    is the meter's per-thread record (:meth:`~reasonbench.meter.Meter.timeline`); ``in_flight`` is filled
-    in by the runner that knows how many problems shared the engine."""
+    """One result row (:class:`~reasonbench.rows.Row`, as the dict the writer takes). Each candidate
+    carries its own verdict (``correct``), so maj@k, pass@k and best-of-k are computed from the row without
+    re-running the verifier. ``timeline`` is the meter's per-thread record
+    (:meth:`~reasonbench.meter.Meter.timeline`); ``in_flight`` is filled in by the runner that knows how
+    many problems shared the engine."""
     flags = candidates_correct or [False] * len(attempt.candidates)
-    return {
-        "task": problem.task,
-        "split": problem.split,
-        "problem_id": problem.id,
-        "problem_index": problem.index,
-        "strategy": sc.name,
-        "config_id": sc.id,
-        "config_label": sc.label,
-        "params": json.dumps(dataclasses.asdict(sc.params), sort_keys=True),
-        "budget": budget.label,
-        "budget_context": budget.context,
-        "budget_tokens": budget.tokens,
-        "budget_latency_s": budget.latency,
-        "seed": seed,
-        "correct": bool(verdict.correct),
-        "answer": attempt.answer,
-        "reason": verdict.reason,
-        "finish": attempt.finish,
-        "decoded_tokens": usage.decoded_tokens,
-        "prompt_tokens": usage.prompt_tokens,
-        "cached_tokens": usage.cached_tokens,
-        "tokens": usage.tokens,
-        "max_context": usage.max_context,
-        "critical_path": usage.critical_path,
-        "flops": usage.flops,
-        "threads": usage.threads,
-        "engine_calls": usage.engine_calls,
-        "latency_s": usage.latency_s,
-        "candidates": json.dumps(
+    return Row(
+        task=problem.task,
+        split=problem.split,
+        problem_id=problem.id,
+        problem_index=problem.index,
+        strategy=sc.name,
+        config_id=sc.id,
+        config_label=sc.label,
+        params=json.dumps(dataclasses.asdict(sc.params), sort_keys=True),
+        budget=budget.label,
+        budget_context=budget.context,
+        budget_tokens=budget.tokens,
+        budget_latency_s=budget.latency,
+        seed=seed,
+        correct=bool(verdict.correct),
+        answer=attempt.answer,
+        reason=verdict.reason,
+        finish=attempt.finish,
+        decoded_tokens=usage.decoded_tokens,
+        prompt_tokens=usage.prompt_tokens,
+        cached_tokens=usage.cached_tokens,
+        tokens=usage.tokens,
+        max_context=usage.max_context,
+        critical_path=usage.critical_path,
+        flops=usage.flops,
+        threads=usage.threads,
+        engine_calls=usage.engine_calls,
+        latency_s=usage.latency_s,
+        candidates=json.dumps(
             [dataclasses.asdict(c) | {"correct": ok} for c, ok in zip(attempt.candidates, flags, strict=True)]
         ),
-        "info": json.dumps(attempt.info, default=str),
-        "trace": _cut(attempt.trace),
-        "calls": calls,
-        "derived_from": derived_from,
-        "model": model_name,
-        "backend": config.backend,
-        "in_flight": None,
-        "timeline": None if timeline is None else json.dumps(timeline, separators=(",", ":"), default=str),
-    }
+        info=json.dumps(attempt.info, default=str),
+        trace=_cut(attempt.trace),
+        calls=calls,
+        derived_from=derived_from,
+        model=model_name,
+        backend=config.backend,
+        in_flight=None,
+        timeline=None if timeline is None else json.dumps(timeline, separators=(",", ":"), default=str),
+    ).as_dict()
 
 
 async def solve_one(
@@ -293,27 +294,7 @@ def prepare(
     """
     from reasonbench.frozen import load_problems
 
-    manifest = {
-        "config_hash": config.config_hash(),
-        "task": config.task,
-        "split": config.split,
-        "model": config.model,
-        "model_name": model_name,
-        "backend": config.backend,
-        "profile": config.profile,
-        "n_problems": config.n_problems,
-        "seeds": list(config.seeds),
-        "strategies": [
-            {"name": s.name, "id": s.id, "label": s.label, "params": dataclasses.asdict(s.params)}
-            for s in config.strategies
-        ],
-        "budgets": [b.label for b in config.budgets],
-        "engine": {k: str(v) for k, v in config.engine_options.items()},
-        "concurrency": config.concurrency,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        **environment(),
-    }
-    writer = ResultWriter(out, manifest, shard=config.shard, flush_rows=flush_rows)
+    writer = ResultWriter(out, run_manifest(config, model_name), shard=config.shard, flush_rows=flush_rows)
     if problems is None:
         problems = load_problems(config.task, config.split, config.n_problems)
     return Pending(config, out, writer, config.shard_of(problems), done_keys(out))

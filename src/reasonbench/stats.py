@@ -68,15 +68,22 @@ def best_of_k(scores: Sequence[float], correct: Sequence[bool], k: int) -> float
     return total
 
 
-def majority_correct(answers: Sequence[Hashable | None], correct: Sequence[bool]) -> bool:
-    """Whether a vote over ``answers`` picks a correct one: the most frequent non-``None`` answer wins,
-    ties go to the earliest (the self-consistency strategy's rule); no valid answer is wrong."""
+def majority_index(answers: Sequence[Hashable | None]) -> int | None:
+    """The vote's winner: the index of the first answer of the most frequent non-``None`` answer (a tie
+    goes to the answer given earliest); ``None`` when no answer votes. Self-consistency votes by this rule
+    and maj@k scores by it."""
     votes = Counter(a for a in answers if a is not None)
     if not votes:
-        return False
+        return None
     top = max(votes.values())
-    winner = next(i for i, a in enumerate(answers) if a is not None and votes[a] == top)
-    return bool(correct[winner])
+    return next(i for i, a in enumerate(answers) if a is not None and votes[a] == top)
+
+
+def majority_correct(answers: Sequence[Hashable | None], correct: Sequence[bool]) -> bool:
+    """Whether a vote over ``answers`` (:func:`majority_index`) picks a correct one; no valid answer is
+    wrong."""
+    winner = majority_index(answers)
+    return winner is not None and bool(correct[winner])
 
 
 def maj_at_k(

@@ -18,9 +18,11 @@ streaming its decoded tokens would be lost to the accounting.)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -135,7 +137,28 @@ class _Stream:
 def _default_env() -> None:
     for key, value in CPU_ENV.items():
         os.environ.setdefault(key, value)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@contextlib.contextmanager
+def hub_offline() -> Iterator[None]:
+    """Hugging Face hub offline mode while the engine loads, and only then.
+
+    ``resolve_model`` has already turned ``--model`` into a local directory, so loading never needs the hub;
+    offline mode makes vLLM's and transformers' incidental lookups (revision, chat templates) read the
+    directory instead of waiting on an unreachable hub. It is scoped, not set process-wide: the
+    environment variable is read once, when ``huggingface_hub`` is imported, so setting it here would
+    silently keep every later download in the process offline (a second, hub-hosted model included).
+    vLLM and transformers read the flag from ``huggingface_hub.constants`` at call time, which is what
+    is switched here and restored afterwards (other threads see it meanwhile: engines load one at a time).
+    """
+    from huggingface_hub import constants
+
+    before = constants.HF_HUB_OFFLINE
+    constants.HF_HUB_OFFLINE = True
+    try:
+        yield
+    finally:
+        constants.HF_HUB_OFFLINE = before
 
 
 class VLLMEngine:
@@ -193,7 +216,9 @@ class VLLMEngine:
         name = name or model_name(str(model))
         # The offline usage context gives the scheduler the defaults vllm.LLM gets (e.g. 256 sequences
         # per batch on CPU, not 128), so the harness and raw vLLM batch alike.
-        llm_engine = LLMEngine.from_engine_args(EngineArgs(**kwargs), usage_context=UsageContext.LLM_CLASS)
+        args = EngineArgs(**kwargs)
+        with hub_offline():
+            llm_engine = LLMEngine.from_engine_args(args, usage_context=UsageContext.LLM_CLASS)
         self._attach(llm_engine, Path(path), name)
 
     @classmethod

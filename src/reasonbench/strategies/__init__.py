@@ -12,6 +12,24 @@ from reasonbench.strategies import (  # noqa: F401  (registration)
     sc,
     short_m,
 )
-from reasonbench.strategies.base import STRATEGIES, Attempt, Candidate, Context, strategy
+from reasonbench.strategies.base import (
+    STRATEGIES,
+    Attempt,
+    Candidate,
+    Context,
+    check_choice,
+    check_range,
+    check_sampling,
+    strategy,
+)
 
-__all__ = ["STRATEGIES", "Attempt", "Candidate", "Context", "strategy"]
+__all__ = [
+    "STRATEGIES",
+    "Attempt",
+    "Candidate",
+    "Context",
+    "check_choice",
+    "check_range",
+    "check_sampling",
+    "strategy",
+]

@@ -25,7 +25,7 @@ from typing import Any
 
 from reasonbench.engine.types import GenRequest, Sample
 from reasonbench.meter import BudgetExhausted, Thread
-from reasonbench.strategies.base import Attempt, Context, finish_of, strategy
+from reasonbench.strategies.base import Attempt, Context, check_range, check_sampling, finish_of, strategy
 from reasonbench.tasks.base import ChildRequest, Problem, SpawnProtocol
 from reasonbench.tasks.spawn_grammar import MalformedSpawn
 
@@ -47,9 +47,15 @@ class APRParams:
     temperature: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("max_tokens", "child_max_tokens", "max_children", "max_total_children", "max_depth"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        check_sampling(self)
+        for name in (
+            "child_max_tokens",
+            "max_children",
+            "max_total_children",
+            "max_depth",
+            "sub_call_budget",
+        ):
+            check_range(self, name, 1)
 
 
 class SpawnFailed(Exception):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reasonbench.strategies.base import Attempt, Context, strategy
+from reasonbench.strategies.base import Attempt, Context, check_range, check_sampling, strategy
 from reasonbench.strategies.cot import serial
 from reasonbench.tasks.base import Problem
 
@@ -20,10 +20,8 @@ class BacktrackParams:
     temperature: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.max_tokens < 1:
-            raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
-        if self.token_budget is not None and self.token_budget < 1:
-            raise ValueError(f"token_budget must be >= 1, got {self.token_budget}")
+        check_sampling(self)
+        check_range(self, "token_budget", 1)
 
 
 @strategy("backtrack", params=BacktrackParams)

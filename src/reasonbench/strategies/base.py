@@ -16,7 +16,7 @@ import hashlib
 import json
 import sys
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -93,6 +93,70 @@ class StrategySpec:
 
 STRATEGIES: Registry[StrategySpec] = Registry("strategy", "reasonbench.strategies")
 
+MAX_SAMPLES = 1024
+"""The most samples a multi-sample strategy draws for one problem."""
+
+Bound = int | float | str | None
+"""A range end for :func:`check_range`: a number, another field's name, or ``None`` (unbounded)."""
+
+
+def check_range(
+    params: Any,
+    name: str,
+    low: Bound = None,
+    high: Bound = None,
+    *,
+    open_low: bool = False,
+    open_high: bool = False,
+) -> None:
+    """Reject ``params.<name>`` outside ``low..high`` with a ``ValueError`` that names the field and the
+    range, e.g. ``window must be in 1..n=4, got 9``.
+
+    A bound given as a string is another field of ``params``; ``open_low``/``open_high`` exclude that end.
+    ``None`` as the value is not checked (an optional knob that is off).
+    """
+    value = getattr(params, name)
+    if value is None:
+        return
+    lo = getattr(params, low) if isinstance(low, str) else low
+    hi = getattr(params, high) if isinstance(high, str) else high
+    above = lo is None or (value > lo if open_low else value >= lo)
+    below = hi is None or (value < hi if open_high else value <= hi)
+    if above and below:
+        return
+
+    def show(bound: Bound, resolved: Any) -> str:
+        return f"{bound}={resolved}" if isinstance(bound, str) else str(bound)
+
+    if hi is None:
+        rule = f"{'>' if open_low else '>='} {show(low, lo)}"
+    elif lo is None:
+        rule = f"{'<' if open_high else '<='} {show(high, hi)}"
+    elif not (open_low or open_high):
+        rule = f"in {show(low, lo)}..{show(high, hi)}"
+    else:
+        rule = f"in {'(' if open_low else '['}{show(low, lo)}, {show(high, hi)}{')' if open_high else ']'}"
+    raise ValueError(f"{name} must be {rule}, got {value!r}")
+
+
+def check_sampling(params: Any) -> None:
+    """The checks the sampling knobs of every strategy share, for those of them ``params`` has:
+    ``max_tokens >= 1``, ``temperature >= 0`` and ``top_p`` in ``(0, 1]``."""
+    for name, low, high, open_low in (
+        ("max_tokens", 1, None, False),
+        ("temperature", 0, None, False),
+        ("top_p", 0, 1, True),
+    ):
+        if hasattr(params, name):
+            check_range(params, name, low, high, open_low=open_low)
+
+
+def check_choice(params: Any, name: str, choices: Sequence[str]) -> None:
+    """Reject ``params.<name>`` not among ``choices`` with a ``ValueError`` naming the field and them."""
+    value = getattr(params, name)
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+
 
 def strategy(name: str, params: type) -> Callable[[StrategyFn], StrategyFn]:
     """Register the decorated coroutine function as strategy ``name`` with parameter dataclass ``params``."""
@@ -124,7 +188,7 @@ def resolve(name: str) -> StrategySpec:
         mod_spec = importlib.util.spec_from_file_location(module_name, file)
         if mod_spec is None or mod_spec.loader is None:
             raise UserError(f"cannot import {file}")
-        if attr not in STRATEGIES._items:  # the file registers on import; import it once
+        if not STRATEGIES.registered(attr):  # the file registers on import; import it once
             module = importlib.util.module_from_spec(mod_spec)
             sys.modules[module_name] = module  # dataclasses look their module up while the file executes
             mod_spec.loader.exec_module(module)

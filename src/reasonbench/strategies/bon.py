@@ -1,8 +1,9 @@
 """Best-of-N: sample n chains and keep the one a scorer likes best.
 
 Scorers: ``logprob`` (mean token log-probability of the sample), ``oracle`` (the task's verifier: an upper
-bound no deployable system has, labelled as such in results), or a reward model registered in
-:data:`SCORERS` (an async function ``(problem, prompt_and_text, ctx) -> float``).
+bound no deployable system has, labelled as such in results), or a reward model registered with
+:func:`scorer` (an async function ``(problem, prompt_and_text, ctx) -> float``), from this process or from
+a package through the entry-point group ``reasonbench.scorers`` (naming the decorated function).
 """
 
 from __future__ import annotations
@@ -10,13 +11,36 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from reasonbench.strategies.base import Attempt, Candidate, Context, strategy
+from reasonbench.registry import Registry
+from reasonbench.strategies.base import (
+    MAX_SAMPLES,
+    Attempt,
+    Candidate,
+    Context,
+    check_choice,
+    check_range,
+    check_sampling,
+    strategy,
+)
 from reasonbench.strategies.sc import sample_candidates
 from reasonbench.tasks.base import Problem
 
 Scorer = Callable[[Problem, str, Context], Awaitable[float]]
-SCORERS: dict[str, Scorer] = {}
+SCORERS: Registry[Scorer] = Registry("scorer", "reasonbench.scorers")
 """Reward-model scorers by name: the hook for process/outcome reward models."""
+BUILTIN_SCORERS = ("logprob", "oracle")
+
+
+def scorer(name: str) -> Callable[[Scorer], Scorer]:
+    """Register the decorated async function as the best-of-N scorer ``name`` (``-P scorer=name``)."""
+    if name in BUILTIN_SCORERS:
+        raise ValueError(f"scorer {name!r} is built in")
+
+    def register(fn: Scorer) -> Scorer:
+        SCORERS.register(name, lambda: fn)
+        return fn
+
+    return register
 
 
 @dataclass(frozen=True)
@@ -24,17 +48,16 @@ class BoNParams:
     n: int = 8
     """Samples to draw (under a token budget: at most this many, as many complete ones as it buys)."""
     max_tokens: int = 4096
+    """Each sample's decode allowance."""
     temperature: float = 1.0
+    """Sampling temperature of every sample."""
     scorer: str = "logprob"
-    """``logprob``, ``oracle`` (upper bound: uses the verifier) or a name in ``SCORERS``."""
+    """``logprob``, ``oracle`` (upper bound: uses the verifier) or a registered reward-model scorer."""
 
     def __post_init__(self) -> None:
-        if not 1 <= self.n <= 1024:
-            raise ValueError(f"n must be in 1..1024, got {self.n}")
-        if self.scorer not in ("logprob", "oracle") and self.scorer not in SCORERS:
-            raise ValueError(
-                f"scorer must be logprob, oracle or one of {sorted(SCORERS)}, got {self.scorer!r}"
-            )
+        check_range(self, "n", 1, MAX_SAMPLES)
+        check_sampling(self)
+        check_choice(self, "scorer", (*BUILTIN_SCORERS, *SCORERS.names()))
 
 
 @strategy("bon", params=BoNParams)
@@ -60,7 +83,7 @@ async def bon(problem: Problem, params: BoNParams, ctx: Context) -> Attempt:
         elif params.scorer == "logprob":
             score = c.score if c.score is not None else float("-inf")
         else:
-            score = await SCORERS[params.scorer](problem, text, ctx)
+            score = await SCORERS.get(params.scorer)(problem, text, ctx)
         scored.append(Candidate(c.answer, c.normalized, score, c.finish))
     # Answers that parse beat those that do not; then the score decides.
     best = max(

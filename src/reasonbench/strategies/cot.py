@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from reasonbench.engine.types import GenRequest
 from reasonbench.meter import BudgetExhausted
-from reasonbench.strategies.base import Attempt, Context, finish_of, strategy
+from reasonbench.strategies.base import Attempt, Context, check_sampling, finish_of, strategy
 from reasonbench.tasks.base import Problem
 
 
@@ -18,10 +18,7 @@ class CoTParams:
     """0 is greedy."""
 
     def __post_init__(self) -> None:
-        if self.max_tokens < 1:
-            raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
-        if self.temperature < 0:
-            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+        check_sampling(self)
 
 
 async def serial(

@@ -23,7 +23,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from reasonbench.engine.types import MAX_TOP_LOGPROBS, Sample, Watch
-from reasonbench.strategies.base import Attempt, Candidate, Context, strategy
+from reasonbench.strategies.base import (
+    MAX_SAMPLES,
+    Attempt,
+    Candidate,
+    Context,
+    check_choice,
+    check_range,
+    check_sampling,
+    strategy,
+)
 from reasonbench.strategies.race import Race
 from reasonbench.strategies.sc import sample_candidates
 from reasonbench.tasks.base import Problem
@@ -48,20 +57,13 @@ class DeepConfParams:
     top_p: float = 1.0
 
     def __post_init__(self) -> None:
-        if not 1 <= self.n <= 1024:
-            raise ValueError(f"n must be in 1..1024, got {self.n}")
-        if not 1 <= self.warmup <= self.n:
-            raise ValueError(f"warmup must be in 1..n={self.n}, got {self.warmup}")
-        if not 0 < self.keep <= 100:
-            raise ValueError(f"keep must be in (0, 100] percent, got {self.keep}")
-        if self.group < 1:
-            raise ValueError(f"group must be >= 1, got {self.group}")
-        if not 1 <= self.top_logprobs <= MAX_TOP_LOGPROBS:
-            raise ValueError(f"top_logprobs must be in 1..{MAX_TOP_LOGPROBS}, got {self.top_logprobs}")
-        if self.mode not in ("online", "offline"):
-            raise ValueError(f"mode must be online or offline, got {self.mode!r}")
-        if self.max_tokens < 1:
-            raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
+        check_range(self, "n", 1, MAX_SAMPLES)
+        check_range(self, "warmup", 1, "n")
+        check_range(self, "keep", 0, 100, open_low=True)
+        check_range(self, "group", 1)
+        check_range(self, "top_logprobs", 1, MAX_TOP_LOGPROBS)
+        check_choice(self, "mode", ("online", "offline"))
+        check_sampling(self)
 
 
 def token_confidence(top: tuple[float, ...]) -> float:

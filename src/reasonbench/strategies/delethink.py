@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from reasonbench.engine.types import GenRequest
 from reasonbench.meter import BudgetExhausted
-from reasonbench.strategies.base import Attempt, Context, finish_of, strategy
+from reasonbench.strategies.base import Attempt, Context, check_range, check_sampling, finish_of, strategy
 from reasonbench.tasks.base import Problem
 
 
@@ -31,14 +31,10 @@ class DelethinkParams:
     """0 is greedy."""
 
     def __post_init__(self) -> None:
-        if self.chunk < 1:
-            raise ValueError(f"chunk must be >= 1, got {self.chunk}")
-        if not 0 <= self.carry < self.chunk:
-            raise ValueError(f"carry must be in 0..chunk-1={self.chunk - 1}, got {self.carry}")
-        if self.max_chunks < 1:
-            raise ValueError(f"max_chunks must be >= 1, got {self.max_chunks}")
-        if self.temperature < 0:
-            raise ValueError(f"temperature must be >= 0, got {self.temperature}")
+        check_range(self, "chunk", 1)
+        check_range(self, "carry", 0, "chunk", open_high=True)
+        check_range(self, "max_chunks", 1)
+        check_sampling(self)
 
 
 @strategy("delethink", params=DelethinkParams)

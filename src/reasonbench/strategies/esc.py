@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reasonbench.strategies.base import Attempt, Candidate, Context, strategy
+from reasonbench.strategies.base import (
+    MAX_SAMPLES,
+    Attempt,
+    Candidate,
+    Context,
+    check_range,
+    check_sampling,
+    strategy,
+)
 from reasonbench.strategies.sc import sample_candidates, voted
 from reasonbench.tasks.base import Problem
 
@@ -27,12 +35,9 @@ class ESCParams:
     top_p: float = 1.0
 
     def __post_init__(self) -> None:
-        if not 1 <= self.n <= 1024:
-            raise ValueError(f"n must be in 1..1024, got {self.n}")
-        if not 1 <= self.window <= self.n:
-            raise ValueError(f"window must be in 1..n={self.n}, got {self.window}")
-        if self.max_tokens < 1:
-            raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
+        check_range(self, "n", 1, MAX_SAMPLES)
+        check_range(self, "window", 1, "n")
+        check_sampling(self)
 
 
 def agrees(window: list[Candidate]) -> bool:

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reasonbench.strategies.base import Attempt, Context, strategy
+from reasonbench.strategies.base import (
+    MAX_SAMPLES,
+    Attempt,
+    Context,
+    check_choice,
+    check_range,
+    check_sampling,
+    strategy,
+)
 from reasonbench.strategies.race import Race, finished_on_its_own
 from reasonbench.tasks.base import Problem
 
@@ -27,12 +35,9 @@ class FFSParams:
     top_p: float = 1.0
 
     def __post_init__(self) -> None:
-        if not 1 <= self.n <= 1024:
-            raise ValueError(f"n must be in 1..1024, got {self.n}")
-        if self.max_tokens < 1:
-            raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
-        if self.first not in ("finish", "answer"):
-            raise ValueError(f"first must be finish or answer, got {self.first!r}")
+        check_range(self, "n", 1, MAX_SAMPLES)
+        check_choice(self, "first", ("finish", "answer"))
+        check_sampling(self)
 
 
 @strategy("ffs", params=FFSParams)

@@ -8,12 +8,23 @@ later from the same samples.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from reasonbench.engine.types import GenRequest, Sample
 from reasonbench.meter import BudgetExhausted, Thread
-from reasonbench.strategies.base import Attempt, Candidate, Context, Finish, derive_seed, finish_of, strategy
+from reasonbench.stats import majority_index
+from reasonbench.strategies.base import (
+    MAX_SAMPLES,
+    Attempt,
+    Candidate,
+    Context,
+    Finish,
+    check_range,
+    check_sampling,
+    derive_seed,
+    finish_of,
+    strategy,
+)
 from reasonbench.tasks.base import Problem
 
 
@@ -22,14 +33,15 @@ class SCParams:
     n: int = 8
     """Samples to draw (under a token budget: at most this many, as many complete ones as it buys)."""
     max_tokens: int = 4096
+    """Each sample's decode allowance."""
     temperature: float = 1.0
+    """Sampling temperature of every sample."""
     top_p: float = 1.0
+    """Nucleus sampling: the smallest set of tokens whose probability reaches ``top_p`` (1 = all)."""
 
     def __post_init__(self) -> None:
-        if not 1 <= self.n <= 1024:
-            raise ValueError(f"n must be in 1..1024, got {self.n}")
-        if self.max_tokens < 1:
-            raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
+        check_range(self, "n", 1, MAX_SAMPLES)
+        check_sampling(self)
 
 
 @dataclass
@@ -121,13 +133,10 @@ async def sample_candidates(
 
 
 def majority(candidates: list[Candidate]) -> Candidate | None:
-    """The first candidate whose normal form got the most votes (ties go to the earliest); unparsed
-    answers do not vote."""
-    votes = Counter(c.normalized for c in candidates if c.normalized is not None)
-    if not votes:
-        return None
-    top = max(votes.values())
-    return next(c for c in candidates if c.normalized is not None and votes[c.normalized] == top)
+    """The first candidate whose normal form got the most votes (:func:`~reasonbench.stats.majority_index`:
+    ties go to the earliest); unparsed answers do not vote."""
+    winner = majority_index([c.normalized for c in candidates])
+    return None if winner is None else candidates[winner]
 
 
 def voted(candidates: list[Candidate], texts: list[str], info: dict) -> Attempt:

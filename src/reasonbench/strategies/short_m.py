@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from reasonbench.strategies.base import Attempt, Context, strategy
+from reasonbench.strategies.base import MAX_SAMPLES, Attempt, Context, check_range, check_sampling, strategy
 from reasonbench.strategies.race import Race, Runner, finished_on_its_own
 from reasonbench.tasks.base import Problem
 
@@ -28,12 +28,9 @@ class ShortMParams:
     top_p: float = 1.0
 
     def __post_init__(self) -> None:
-        if not 1 <= self.k <= 1024:
-            raise ValueError(f"k must be in 1..1024, got {self.k}")
-        if not 1 <= self.m <= self.k:
-            raise ValueError(f"m must be in 1..k={self.k}, got {self.m}")
-        if self.max_tokens < 1:
-            raise ValueError(f"max_tokens must be >= 1, got {self.max_tokens}")
+        check_range(self, "k", 1, MAX_SAMPLES)
+        check_range(self, "m", 1, "k")
+        check_sampling(self)
 
 
 def shortest_majority(runners: list[Runner]) -> Runner | None:
