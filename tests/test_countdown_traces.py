@@ -638,7 +638,6 @@ _SPAWN_OK = _spawn(0, 1, "0,0") + _spawn(1, 1, "0,1")
         pytest.param(_OPEN + "<Start Sub Search 0 at level 1> Moving to Node 0,0\n" + _CLOSE, id="no-hash"),
         pytest.param(_OPEN + _spawn(1, 1, "0,0") + _CLOSE, id="index-not-from-0"),
         pytest.param(_OPEN + _spawn(0, 1, "0,0") + _spawn(1, 2, "0,1") + _CLOSE, id="mixed-levels"),
-        pytest.param(_OPEN + _spawn(0, 1, "0,0") + _spawn(1, 1, "0,0") + _CLOSE, id="same-node-twice"),
         pytest.param(_OPEN + _spawn(0, 0, "0,0") + _CLOSE, id="level-0"),
         pytest.param(
             _OPEN + _SPAWN_OK + "Exploring Operation: 9-3=6, Resulting Numbers: [4, 6]\n", id="other-line"

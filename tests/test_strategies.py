@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import zlib
 
 import pytest
@@ -206,6 +207,31 @@ def test_apr_child_garbage_and_unknown_nodes_are_recorded_failures() -> None:
     assert attempt.info["failed_children"] == attempt.info["children"] == len(t.spawns[0])
     assert len(attempt.info["failures"]) == len(t.spawns[0])
     assert all("bad spawn" in f["reason"] for f in attempt.info["failures"])
+
+
+def test_apr_runs_a_child_requested_twice_once_and_records_the_repeat() -> None:
+    p, t = _apr_traces(5)
+    first_call = t.main_calls[0]
+    spawns = re.findall(r"<Start Sub Search (\d+) at level (\d+)> Moving to Node #(\S+)\n", first_call)
+    n, level, node = len(spawns), spawns[0][1], spawns[0][2]
+    repeated = first_call.replace(
+        "<End Calling Sub Searches>\n",
+        f"<Start Sub Search {n} at level {level}> Moving to Node #{node}\n<End Calling Sub Searches>\n",
+    )
+    texts = traces.apr_examples(t)
+
+    def script(prompt: str, i: int) -> str:
+        if first_call.startswith(prompt) and "<Calling Sub Searches>" not in prompt:
+            return repeated[len(prompt) :]
+        return replay(texts)(prompt, i)
+
+    engine = FakeEngine(script)
+    attempt, _ = run("apr", p, engine)
+    assert attempt.info["children"] == n + 1
+    assert attempt.info["failures"] == [{"depth": 1, "index": n, "reason": "repeats sub search 0"}]
+    first_child = traces.state_prompt(t.spawns[0][0].start)
+    assert [r.prompt for r in engine.requests].count(first_child) == 1
+    assert f"<No Solution in Sub Search {n} at level {level} at Node #{node}>" in attempt.trace
 
 
 def test_apr_children_respect_a_shared_token_budget() -> None:

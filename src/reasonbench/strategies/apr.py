@@ -126,18 +126,31 @@ class _Run:
             parent.notes.setdefault("capped", []).extend(
                 {"index": r.index, "state": _state(r)} for r in capped
             )
+        # A child requested twice would repeat its sibling's search (exactly so under greedy decoding): the
+        # repeat is not run, it is joined as "no solution" and recorded, and the rest of the block runs.
+        first: dict[str, int] = {}
+        repeats = {
+            r.index: first.setdefault(r.prompt, r.index)
+            for r in run
+            if r.prompt is not None and first.setdefault(r.prompt, r.index) != r.index
+        }
         outcomes = await asyncio.gather(
-            *(self.child(r, t, depth + 1) for r, t in zip(run, threads, strict=True))
+            *(self.child(r, t, depth + 1, repeats.get(r.index)) for r, t in zip(run, threads, strict=True))
         )
         outcomes += [self.proto.outcome(r, None) for r in capped]
         self.ctx.meter.join(parent, threads)
         return self.proto.join(context, outcomes)
 
-    async def child(self, request: ChildRequest, thread: Thread, depth: int) -> Any:
+    async def child(
+        self, request: ChildRequest, thread: Thread, depth: int, repeat_of: int | None = None
+    ) -> Any:
         """One child to completion; any failure is joined as "no solution" and recorded."""
-        if request.prompt is None:
-            self.failures.append({"depth": depth, "index": request.index, "reason": "unknown start state"})
-            thread.notes.update(outcome="bad spawn", why="unknown start state")
+        why = "unknown start state" if request.prompt is None else None
+        if repeat_of is not None:
+            why = f"repeats sub search {repeat_of}"
+        if why is not None:
+            self.failures.append({"depth": depth, "index": request.index, "reason": why})
+            thread.notes.update(outcome="bad spawn", why=why)
             return self.proto.outcome(request, None)
         try:
             final, _ = await self.decode(request.prompt, thread, self.params.child_max_tokens, depth)

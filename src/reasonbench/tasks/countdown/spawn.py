@@ -32,8 +32,9 @@ def find_spawn_block(text: str) -> SpawnBlock | MalformedSpawn | None:
     """Parse the LAST ``<Calling Sub Searches>`` block of ``text``.
 
     ``None`` without one; :class:`MalformedSpawn` when it is unterminated, has a malformed line, no
-    children, more than :data:`MAX_CHILDREN`, indices other than ``0, 1, ...`` in order, mixed or zero
-    levels, or a repeated node id. Blank lines inside the block and text after its closing line are ignored.
+    children, more than :data:`MAX_CHILDREN`, indices other than ``0, 1, ...`` in order, or mixed or zero
+    levels. A node requested twice is well formed: the runtime joins the repeat as "no solution". Blank
+    lines inside the block and text after its closing line are ignored.
     """
     children = calling_lines(text, parse_spawn_line, MAX_CHILDREN, MAX_RAW_LINE_CHARS, clean_line)
     if children is None or isinstance(children, MalformedSpawn):
@@ -41,8 +42,6 @@ def find_spawn_block(text: str) -> SpawnBlock | MalformedSpawn | None:
     bad = check_numbering([c.index for c in children], [c.level for c in children])
     if bad is not None:
         return bad
-    if len({c.node_id for c in children}) != len(children):
-        return MalformedSpawn("a node is spawned twice")
     return SpawnBlock(tuple(children))
 
 
