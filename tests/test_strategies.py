@@ -160,6 +160,7 @@ def test_apr_runtime_replays_the_writers_traces_byte_for_byte(seed: int) -> None
     assert attempt.trace == t.main_calls[-1]  # the parent's final context is the writer's last main call
     assert attempt.finish == "answered" and TASK.verify(p, attempt.answer).correct
     assert attempt.info["children"] == t.sub_calls and attempt.info["failed_children"] == 0
+    assert attempt.info["children_per_spawn"] == [len(spawn) for spawn in t.spawns]
     assert usage.threads == 1 + t.sub_calls
     # Children ran concurrently: the critical path is shorter than all decoded tokens.
     assert usage.critical_path < usage.decoded_tokens
@@ -177,6 +178,8 @@ def test_apr_caps_children_and_joins_the_rest_as_no_solution() -> None:
     attempt, _ = run("apr", p, FakeEngine(replay(traces.apr_examples(t))), max_children=1)
     first_spawn = len(t.spawns[0])
     assert attempt.info["capped"] >= first_spawn - 1 > 0
+    # What the parent asked for is recorded whatever the cap let run.
+    assert attempt.info["children_per_spawn"][0] == first_spawn
     assert "<No Solution in Sub Search 1 at level 1" in attempt.trace
 
 

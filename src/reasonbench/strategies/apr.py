@@ -77,6 +77,8 @@ class _Run:
     capped: int = 0
     deepest: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
+    requested: list[int] = field(default_factory=list)
+    """Children each spawn block asked for, capped ones included: APR's choice of how wide to search."""
 
     async def decode(
         self, prompt: str, thread: Thread, allowance: int, depth: int
@@ -114,6 +116,7 @@ class _Run:
         if depth >= self.params.max_depth:
             raise SpawnFailed(f"spawn at depth {depth} exceeds max_depth {self.params.max_depth}")
         self.spawns += 1
+        self.requested.append(len(requests))
         room = max(0, min(self.params.max_children, self.params.max_total_children - self.children))
         run, capped = requests[:room], requests[room:]
         self.children += len(run)
@@ -206,6 +209,7 @@ def _info(run: _Run) -> dict[str, Any]:
     return {
         "spawns": run.spawns,
         "children": run.children,
+        "children_per_spawn": run.requested,
         "capped": run.capped,
         "depth": run.deepest,
         "failed_children": len([f for f in run.failures if f["depth"] > 0]),
