@@ -132,11 +132,10 @@ class _Run:
         # A child requested twice would repeat its sibling's search (exactly so under greedy decoding): the
         # repeat is not run, it is joined as "no solution" and recorded, and the rest of the block runs.
         first: dict[str, int] = {}
-        repeats = {
-            r.index: first.setdefault(r.prompt, r.index)
-            for r in run
-            if r.prompt is not None and first.setdefault(r.prompt, r.index) != r.index
-        }
+        repeats: dict[int, int] = {}
+        for r in run:
+            if r.prompt is not None and first.setdefault(r.prompt, r.index) != r.index:
+                repeats[r.index] = first[r.prompt]
         outcomes = await asyncio.gather(
             *(self.child(r, t, depth + 1, repeats.get(r.index)) for r, t in zip(run, threads, strict=True))
         )
