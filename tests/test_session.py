@@ -82,6 +82,34 @@ def test_a_run_then_the_equivalent_sweep_into_one_directory_has_nothing_left_to_
     assert read_rows(out).sort_values("problem_id").equals(rows.sort_values("problem_id"))
 
 
+@pytest.mark.slow
+def test_a_sweep_of_one_configuration_on_two_models_runs_and_resumes_on_the_real_engine(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    # The tiny model under two names: two models as far as the sweep, the rows and the analysis can tell.
+    models = [tmp_path / "tiny-a", tmp_path / "tiny-b"]
+    for m in models:
+        m.symlink_to(tiny_model_dir, target_is_directory=True)
+    entry = '[[strategy]]\nname = "cot"\nparams = {{ max_tokens = 8 }}\nmodel = "{}"\n'
+    preset = tmp_path / "two.toml"
+    preset.write_text(
+        'split = "cd3"\nn_problems = 2\nbudgets = ["256"]\n' + "".join(entry.format(m) for m in models)
+    )
+    out = tmp_path / "res"
+    first = reasonbench("sweep", "--preset", str(preset), "--out", str(out))
+    assert first.returncode == 0, first.stderr[-2000:]
+    for name in ("tiny-a", "tiny-b"):
+        rows = read_rows(out / name)
+        assert len(rows) == 2 and set(rows["model"]) == {name}
+    second = reasonbench("sweep", "--preset", str(preset), "--out", str(out))
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert second.stderr.count("2 of 2 rows already there") == 2
+    assert "opening" not in second.stderr
+    report = reasonbench("report", str(out), "--no-samples")
+    assert report.returncode == 0, report.stderr[-2000:]
+    assert "cot max_tokens=8 · tiny-a" in report.stdout and "cot max_tokens=8 · tiny-b" in report.stdout
+
+
 QUIET = Console(file=io.StringIO())
 TWO_MODELS = """split = "cd3"
 n_problems = 3
