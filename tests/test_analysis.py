@@ -596,6 +596,149 @@ def test_a_run_missing_one_config_budget_pair_is_refused(tmp_path: Path) -> None
 
 
 # ---------------------------------------------------------------------------------------------------------
+# one strategy on two models; latency-mode and batch rows of one configuration
+
+
+def two_model_rows() -> list[dict[str, Any]]:
+    """sc n=3 on two models (8 of 10 right on "serial", 4 of 10 on MODEL) and cot on MODEL only."""
+    sc = dict(strategy="sc", config_id="sc-n3", label="sc n=3", budget="ctx2k")
+    rows = group(10, 4, tokens=300, **sc)
+    rows += [{**r, "model": "serial"} for r in group(10, 8, tokens=900, **sc)]
+    rows += group(10, 5, budget="ctx2k")
+    return rows
+
+
+def latency_and_batch_rows() -> list[dict[str, Any]]:
+    """cot @ ctx2k run twice on the same 10 problems: a batch pass (16 in flight, 3 s each) and a
+    latency-mode pass (alone, 1 s each); 6 of 10 right in both."""
+    batch = [{**r, "in_flight": 16, "latency_s": 3.0} for r in group(10, 6, budget="ctx2k")]
+    alone = [{**r, "in_flight": 1, "latency_s": 1.0} for r in group(10, 6, budget="ctx2k")]
+    return batch + alone
+
+
+def test_a_strategy_on_two_models_is_two_lines_named_by_model(tmp_path: Path) -> None:
+    rows = analysis.load([write_run(tmp_path / "r", two_model_rows())]).rows
+    fr = analysis.frontiers(analysis.summarize(rows), "tokens")
+    assert sorted(fr) == ["cot", "sc · serial", f"sc · {MODEL}"]
+    assert [(p.accuracy, p.n) for p in fr["sc · serial"]] == [(0.8, 10)]
+    assert [(p.accuracy, p.n) for p in fr[f"sc · {MODEL}"]] == [(0.4, 10)]
+
+
+def test_a_strategy_on_one_model_keeps_its_own_name_beside_one_on_two(tmp_path: Path) -> None:
+    s = analysis.summarize(analysis.load([write_run(tmp_path / "r", two_model_rows())]).rows)
+    assert set(s.loc[s["strategy"] == "cot", "line"]) == {"cot"}
+
+
+def test_plot_colours_a_strategy_alike_and_styles_each_model_apart(tmp_path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    s = analysis.summarize(analysis.load([write_run(tmp_path / "r", two_model_rows())]).rows)
+    fig = plot.figure(s, ["tokens"])
+    try:
+        lines = {ln.get_label(): ln for ln in fig.axes[0].get_lines() if not ln.get_label().startswith("_")}
+        assert sorted(lines) == ["cot", "sc · serial", f"sc · {MODEL}"]
+        on_serial, on_model = lines["sc · serial"], lines[f"sc · {MODEL}"]
+        assert on_serial.get_color() == on_model.get_color() == plot.COLOURS["sc"]
+        assert on_serial.get_linestyle() != on_model.get_linestyle()
+        assert on_serial.get_marker() != on_model.get_marker()
+        # cot ran on MODEL only: drawn in MODEL's style, in its own colour
+        assert lines["cot"].get_marker() == on_model.get_marker()
+        assert lines["cot"].get_color() != on_model.get_color()
+    finally:
+        plt.close(fig)
+
+
+def test_report_names_the_model_of_a_strategy_that_ran_on_several(tmp_path: Path) -> None:
+    s = analysis.summarize(analysis.load([write_run(tmp_path / "r", two_model_rows())]).rows)
+    (table,) = report.rich_tables(s)
+    assert sorted(table.columns[0].cells) == ["cot", "sc n=3 · serial", f"sc n=3 · {MODEL}"]
+
+
+def test_regress_compares_each_model_of_a_configuration_apart(tmp_path: Path) -> None:
+    base = write_run(tmp_path / "base", two_model_rows())
+    # The serial model's sc drops from 8 to 0 of 10 while MODEL's rises from 4 to 10: merged, the two
+    # would hide the drop (12 of 20 before, 10 of 20 after).
+    worse = [
+        {**r, "correct": False}
+        if r["model"] == "serial"
+        else {**r, "correct": True}
+        if r["strategy"] == "sc"
+        else r
+        for r in two_model_rows()
+    ]
+    lines = regress.compare(_load(base), _load(write_run(tmp_path / "cand", worse)), 0.05, 0.05)
+    got = {ln.config: ln for ln in lines}
+    assert sorted(got) == ["cot", "sc n=3 · serial", f"sc n=3 · {MODEL}"]
+    assert got["sc n=3 · serial"].regressed and not got[f"sc n=3 · {MODEL}"].regressed
+    assert got["sc n=3 · serial"].comparison.n_baseline == 10
+
+
+def test_regress_refuses_runs_on_other_models(tmp_path: Path) -> None:
+    base = write_run(tmp_path / "base", group(10, 5))
+    cand = write_run(tmp_path / "cand", [{**r, "model": "other"} for r in group(10, 5)])
+    with pytest.raises(UserError, match="models"):
+        regress.compare(_load(base), _load(cand), 0.05, 0.05)
+
+
+def test_latency_mode_rows_are_their_own_group(tmp_path: Path) -> None:
+    s = analysis.summarize(analysis.load([write_run(tmp_path / "r", latency_and_batch_rows())]).rows)
+    got = {r.mode: (r.n, r.latency_s) for r in s.itertuples()}
+    assert got == {"batch": (10, 3.0), "latency": (10, 1.0)}
+
+
+def test_rows_without_in_flight_count_as_batch(tmp_path: Path) -> None:
+    rows = [{**r, "in_flight": None} for r in group(3, 1)]
+    s = analysis.summarize(analysis.load([write_run(tmp_path / "r", rows)]).rows)
+    assert list(s["mode"]) == ["batch"]
+
+
+def test_batch_first_drops_latency_rows_only_where_batch_rows_measure_the_group(tmp_path: Path) -> None:
+    rows = latency_and_batch_rows()
+    rows += [{**r, "in_flight": 1} for r in group(4, 2, strategy="apr", config_id="apr-0", label="apr")]
+    s = analysis.summarize(analysis.load([write_run(tmp_path / "r", rows)]).rows)
+    kept = analysis.batch_first(s)
+    assert sorted(zip(kept["strategy"], kept["mode"], strict=True)) == [("apr", "latency"), ("cot", "batch")]
+
+
+def test_plot_latency_panel_uses_latency_rows_and_the_others_batch_rows(tmp_path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    s = analysis.summarize(analysis.load([write_run(tmp_path / "r", latency_and_batch_rows())]).rows)
+    fig = plot.figure(s, ["critical-path", "latency"])
+    try:
+        path_ax, latency_ax = fig.axes
+        (on_path,) = [ln for ln in path_ax.get_lines() if ln.get_label() == "cot"]
+        (on_latency,) = [ln for ln in latency_ax.get_lines() if ln.get_label() == "cot"]
+        assert list(on_path.get_xdata()) == [104.5]  # one point: the batch group, not both
+        assert list(on_latency.get_xdata()) == [1.0]  # the latency-mode group's wall-clock
+        assert latency_ax.get_xlabel().endswith("one at a time")
+    finally:
+        plt.close(fig)
+
+
+def test_report_shows_the_mode_when_both_are_present(tmp_path: Path) -> None:
+    s = analysis.summarize(analysis.load([write_run(tmp_path / "r", latency_and_batch_rows())]).rows)
+    (table,) = report.rich_tables(s)
+    assert [c.header for c in table.columns][:3] == ["configuration", "budget", "mode"]
+    assert list(table.columns[2].cells) == ["batch", "latency"]
+    back = report.parse_markdown(report.markdown(s))
+    assert list(back["mode"]) == ["batch", "latency"] and list(back["n"]) == [10, 10]
+
+
+def test_report_leaves_the_mode_out_when_there_is_one(summary: pd.DataFrame) -> None:
+    (table,) = report.rich_tables(summary)
+    assert "mode" not in [c.header for c in table.columns]
+    assert "mode" not in report.parse_markdown(report.markdown(summary)).columns
+
+
+def test_regress_counts_batch_rows_once_when_a_latency_pass_repeats_them(tmp_path: Path) -> None:
+    base = write_run(tmp_path / "base", group(10, 6, budget="ctx2k"))
+    cand = write_run(tmp_path / "cand", latency_and_batch_rows())
+    (line,) = regress.compare(_load(base), _load(cand), 0.05, 0.05)
+    assert (line.comparison.n_candidate, line.comparison.candidate) == (10, 0.6)
+
+
+# ---------------------------------------------------------------------------------------------------------
 # the commands
 
 

@@ -126,3 +126,29 @@ def test_the_default_results_directory_is_named_by_the_run_or_the_preset(tmp_pat
     run = Experiment((StrategyGrid("cot"), StrategyGrid("sc")), task="sudoku")
     assert run.default_out() == Path("results/sudoku-sudoku6_search-cot-sc")
     assert Experiment((StrategyGrid("cot"),), name="cpu-demo").default_out() == Path("results/cpu-demo")
+
+
+def test_one_configuration_on_two_models_is_one_run_on_each() -> None:
+    runs = build(
+        Experiment(
+            (StrategyGrid("sc", {"n": 4}, "model-a"), StrategyGrid("sc", {"n": 4}, "model-b")), split="cd3"
+        )
+    )
+    assert [(r.model, [s.label for s in r.strategies]) for r in runs] == [
+        ("model-a", ["sc n=4"]),
+        ("model-b", ["sc n=4"]),
+    ]
+    assert runs[0].config_hash() != runs[1].config_hash()
+
+
+def test_the_same_configuration_twice_on_one_model_is_refused() -> None:
+    twice = (StrategyGrid("sc", {"n": 4}, "model-a"), StrategyGrid("sc", {"n": 4}, "model-a"))
+    with pytest.raises(UserError, match="twice on model model-a"):
+        build(Experiment(twice, split="cd3"))
+
+
+def test_two_models_of_one_name_get_directories_of_their_own(tmp_path) -> None:
+    grids = (StrategyGrid("cot", {}, "a/countdown-sos"), StrategyGrid("cot", {}, "b/countdown-sos"))
+    dirs = session.directories(build(Experiment(grids, split="cd3")), tmp_path)
+    assert len(set(dirs)) == 2
+    assert all(d.parent == tmp_path and d.name.startswith("countdown-sos-") for d in dirs)

@@ -1,7 +1,13 @@
 """From result rows to the numbers `report`, `plot` and `regress` show.
 
-One group per (task, split, model, strategy configuration, budget): accuracy with its bootstrap interval and
-the mean measured usage of every budget kind. Budget curves are frontiers over those groups (``stats``).
+One group per (task, split, model, strategy configuration, budget, mode): accuracy with its bootstrap
+interval and the mean measured usage of every budget kind. Budget curves are frontiers over those groups
+(``stats``), one line per strategy, or per strategy and model when a strategy ran on several models (sc on
+the direct model and on the serial search model are two lines).
+
+Two columns are derived from the rows when they are loaded: ``mode`` (``latency`` for a row solved with no
+other problem in flight, else ``batch``), which keeps a latency-mode run apart from a batch run of the same
+configuration, and ``line`` (``sc``, or ``sc · countdown-sos`` when sc ran on several models).
 """
 
 from __future__ import annotations
@@ -25,7 +31,9 @@ USAGE: dict[str, tuple[str, str]] = {
     "critical-path": ("critical_path", "critical-path tokens"),
     "latency": ("latency_s", "wall-clock per problem (s)"),
 }
-GROUP = ["task", "split", "model", "strategy", "config_id", "config_label", "budget"]
+GROUP = ["task", "split", "model", "strategy", "config_id", "config_label", "budget", "mode"]
+LATENCY, BATCH = "latency", "batch"
+"""The two values of ``mode``: one problem at a time (``in_flight == 1``), or several sharing the engine."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,7 @@ def load(paths: list[Path]) -> Results:
         if df.empty:
             raise UserError(f"{path} holds no result rows yet")
         frames.append(_with_in_flight(df, manifest))
-    return Results(pd.concat(frames, ignore_index=True), manifests)
+    return Results(annotate(pd.concat(frames, ignore_index=True)), manifests)
 
 
 def _with_in_flight(df: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
@@ -73,6 +81,39 @@ def _with_in_flight(df: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
     if isinstance(concurrency, int) and concurrency > 0:
         known = known.fillna(min(concurrency, len(df)))
     return df.assign(in_flight=known)
+
+
+def annotate(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with the derived ``mode`` and ``line`` columns (see the module docstring). ``line`` depends
+    on all of ``rows``: annotate everything that is analysed together, once."""
+    in_flight = rows["in_flight"] if "in_flight" in rows else pd.Series(float("nan"), index=rows.index)
+    mode = in_flight.eq(1).map({True: LATENCY, False: BATCH})
+    several = rows.groupby("strategy")["model"].transform("nunique") > 1
+    line = rows["strategy"].where(~several, rows["strategy"] + " · " + rows["model"])
+    return rows.assign(mode=mode.astype(object), line=line.astype(object))
+
+
+def _annotated(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows if {"mode", "line"} <= set(rows.columns) else annotate(rows)
+
+
+def config_name(r: Any) -> str:
+    """How tables name the configuration of a row (of rows or of a summary): its label, followed by its
+    model when its strategy ran on several models."""
+    return r.config_label if r.line == r.strategy else f"{r.config_label} · {r.model}"
+
+
+def batch_first(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (rows or a summary) without the latency-mode rows of any group that batch rows measure too.
+
+    A latency-mode run repeats a batch run's problems only to time them alone: accuracy and the usage that
+    does not depend on the hardware are read once, from the batch rows, so no problem counts twice.
+    """
+    frame = _annotated(frame)
+    key = [c for c in GROUP if c != "mode"]
+    batch = frame["mode"] == BATCH
+    measured = batch.groupby([frame[c] for c in key], dropna=False).transform("any")
+    return frame[batch | ~measured]
 
 
 def in_flight_label(in_flight: Any) -> str:
@@ -93,12 +134,15 @@ def latency_view(rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
 
 
 def summarize(rows: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
-    """One row per group: n, correct, accuracy, 95% bootstrap interval, mean usage of every kind, threads."""
+    """One row per group: n, correct, accuracy, 95% bootstrap interval, mean usage of every kind, threads
+    (and the group's ``line``)."""
+    rows = _annotated(rows)
     out = []
     for key, g in rows.groupby(GROUP, sort=False, dropna=False):
         lo, hi = stats.bootstrap_ci(g["correct"].astype(float).to_numpy(), seed=seed)
         rec = dict(zip(GROUP, key, strict=True))
         rec.update(
+            line=g["line"].iloc[0],
             n=len(g),
             correct=int(g["correct"].sum()),
             accuracy=float(g["correct"].mean()),
@@ -123,12 +167,15 @@ def summarize(rows: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     # Budgets in increasing size; an unlimited kind sorts after every limited one.
     limits = ["budget_context", "budget_tokens", "budget_latency_s"]
     return table.sort_values(
-        ["task", "split", "strategy", "config_label", *limits], kind="stable", na_position="last"
+        ["task", "split", "strategy", "model", "config_label", *limits, "mode"],
+        kind="stable",
+        na_position="last",
     ).reset_index(drop=True)
 
 
 def points(summary: pd.DataFrame, kind: str) -> dict[str, list[stats.Point]]:
-    """Every group as a point (mean measured usage of ``kind``, accuracy), by strategy."""
+    """Every group as a point (mean measured usage of ``kind``, accuracy), by line (strategy, or strategy and
+    model: see the module docstring)."""
     if kind not in USAGE:
         raise UserError(f"unknown budget kind {kind!r}; choose from {', '.join(USAGE)}")
     column = USAGE[kind][0]
@@ -137,12 +184,12 @@ def points(summary: pd.DataFrame, kind: str) -> dict[str, list[stats.Point]]:
         usage = float(getattr(r, column))
         label = f"{r.config_label} @ {r.budget}"
         p = stats.Point(usage, r.accuracy, r.ci_lo, r.ci_hi, label=label, n=r.n)
-        by.setdefault(r.strategy, []).append(p)
+        by.setdefault(r.line, []).append(p)
     return by
 
 
 def frontiers(summary: pd.DataFrame, kind: str) -> dict[str, list[stats.Point]]:
-    """Each strategy's budget frontier over its configurations and budgets, for budget kind ``kind``."""
+    """Each line's budget frontier over its configurations and budgets, for budget kind ``kind``."""
     return {s: stats.frontier(ps) for s, ps in points(summary, kind).items()}
 
 
@@ -151,6 +198,7 @@ def sample_curves(rows: pd.DataFrame) -> pd.DataFrame:
 
     One row per (group, k) with the mean over problems; empty when no row kept candidates.
     """
+    rows = _annotated(rows)
     out = []
     for key, g in rows.groupby(GROUP, sort=False, dropna=False):
         per_k: dict[int, list[tuple[float, float, float]]] = {}
@@ -174,6 +222,7 @@ def sample_curves(rows: pd.DataFrame) -> pd.DataFrame:
         for k, vals in sorted(per_k.items()):
             rec = dict(zip(GROUP, key, strict=True))
             rec.update(
+                line=g["line"].iloc[0],
                 k=k,
                 problems=len(vals),
                 maj_at_k=sum(v[0] for v in vals) / len(vals),

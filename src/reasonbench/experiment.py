@@ -183,9 +183,12 @@ def build(experiment: Experiment) -> list[RunConfig]:
         for config in configs:
             name = model or require_default_model(task, split, config.name)
             groups.setdefault(name, []).append(config)
-    ids = [c.id for group in groups.values() for c in group]
-    if len(set(ids)) != len(ids):
-        raise UserError("the same strategy configuration appears twice")
+    # The same configuration on two models is two runs (sc on the direct and on the serial model); only
+    # a repeat on one model would write two rows under one key.
+    for model, group in groups.items():
+        ids = [c.id for c in group]
+        if len(set(ids)) != len(ids):
+            raise UserError(f"the same strategy configuration appears twice on model {model}")
     return [
         RunConfig(
             task=task,

@@ -2,7 +2,10 @@
 
 Each panel is one budget kind (tokens, context, critical path, latency) on a log2 axis; a line joins the
 points of a strategy's budget frontier (its best configuration within each budget), the band spans their
-bootstrap intervals. The file type follows the extension of ``-o`` (PNG, SVG or PDF).
+bootstrap intervals. A strategy that ran on several models has one line per model (``sc · countdown-sos``):
+the colour says the strategy, the line style and marker the model. The latency panel shows latency-mode rows
+when there are any; the others show batch rows wherever a configuration was run both ways. The file type
+follows the extension of ``-o`` (PNG, SVG or PDF).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from reasonbench.analysis import USAGE, frontiers
+from reasonbench.analysis import USAGE, batch_first, frontiers, latency_view
 from reasonbench.errors import UserError
 
 SUFFIXES = (".png", ".svg", ".pdf")
@@ -28,6 +31,14 @@ COLOURS = {
     "deepconf": "C8",
     "delethink": "C9",
 }
+# (line style, marker) per model of a figure, in the order of the models' names.
+STYLES = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"), ((0, (5, 1, 1, 1)), "v"), ((0, (1, 3)), "P")]
+
+
+def model_styles(summary: pd.DataFrame) -> dict[str, tuple]:
+    """The (line style, marker) of each model in ``summary``; a figure of one model draws solid lines with
+    round markers. Styles repeat after the sixth model."""
+    return {m: STYLES[i % len(STYLES)] for i, m in enumerate(sorted(summary["model"].unique()))}
 
 
 def title(summary: pd.DataFrame) -> str:
@@ -52,17 +63,21 @@ def figure(summary: pd.DataFrame, kinds: list[str], latency: tuple[pd.DataFrame,
         if kind not in USAGE:
             raise UserError(f"unknown budget kind {kind!r}; choose from {', '.join(USAGE)}")
     fig, axes = plt.subplots(1, len(kinds), figsize=(4.6 * len(kinds), 4.2), squeeze=False)
+    styles = model_styles(summary)
     for ax, kind in zip(axes[0], kinds, strict=True):
-        data, xlabel = summary, USAGE[kind][1]
+        data, xlabel = batch_first(summary), USAGE[kind][1]
         if kind == "latency":
-            data, how = latency if latency is not None else (summary, "")
+            data, how = latency if latency is not None else latency_view(summary)
             xlabel += f", {how}" if how else ""
-        for strategy, line in sorted(frontiers(data, kind).items()):
+        owners = {r.line: (r.strategy, r.model) for r in data.itertuples(index=False)}
+        for name, line in sorted(frontiers(data, kind).items()):
             if not line:
                 continue
             xs = [max(p.usage, 1e-3) for p in line]
+            strategy, model = owners[name]
             colour = COLOURS.get(strategy)
-            ax.plot(xs, [p.accuracy for p in line], marker="o", label=strategy, color=colour)
+            dash, marker = styles.get(model, STYLES[0])
+            ax.plot(xs, [p.accuracy for p in line], marker=marker, linestyle=dash, label=name, color=colour)
             ax.fill_between(xs, [p.lo for p in line], [p.hi for p in line], alpha=0.18, color=colour)
             # Whiskers too, so a strategy with a single frontier point still shows its interval.
             ys = [p.accuracy for p in line]

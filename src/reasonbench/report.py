@@ -9,7 +9,7 @@ import pandas as pd
 from rich.table import Table
 
 from reasonbench import analysis
-from reasonbench.analysis import in_flight_label
+from reasonbench.analysis import config_name, in_flight_label
 
 COLUMNS = [
     "task",
@@ -18,6 +18,7 @@ COLUMNS = [
     "strategy",
     "config_label",
     "budget",
+    "mode",
     "n",
     "accuracy",
     "ci_lo",
@@ -38,20 +39,28 @@ def _acc(r) -> str:
     return f"{r.accuracy:.1%} [{r.ci_lo:.1%}, {r.ci_hi:.1%}]"
 
 
+def both_modes(summary: pd.DataFrame) -> bool:
+    """Whether ``summary`` holds latency-mode and batch groups, so that tables must say which is which."""
+    return "mode" in summary and summary["mode"].nunique() > 1
+
+
 def rich_tables(summary: pd.DataFrame) -> list[Table]:
     """One table per task/split: configuration x budget -> accuracy [95% CI] and mean usage."""
     tables = []
+    modes = both_modes(summary)
     for (task, split), g in summary.groupby(["task", "split"], sort=False):
         models = ", ".join(sorted(g["model"].unique()))
         t = Table(title=f"{task} / {split}  ({models})")
-        for col in ("configuration", "budget", "n", "accuracy [95% CI]", "tokens", "max ctx", "crit. path"):
-            t.add_column(col, justify="left" if col in ("configuration", "budget") else "right")
+        left = ("configuration", "budget", "mode") if modes else ("configuration", "budget")
+        for col in (*left, "n", "accuracy [95% CI]", "tokens", "max ctx", "crit. path"):
+            t.add_column(col, justify="left" if col in left else "right")
         for col in ("latency s", "measured", "threads"):
             t.add_column(col, justify="right")
         for r in g.itertuples(index=False):
             t.add_row(
-                r.config_label,
+                config_name(r),
                 r.budget,
+                *([r.mode] if modes else []),
                 str(r.n),
                 _acc(r),
                 f"{r.tokens:,.0f}",
@@ -72,7 +81,7 @@ def samples_table(curves: pd.DataFrame) -> Table:
         table.add_column(col, justify="left" if col in ("configuration", "budget") else "right")
     for r in curves.itertuples(index=False):
         table.add_row(
-            r.config_label,
+            config_name(r),
             r.budget,
             str(r.k),
             f"{r.maj_at_k:.1%}",
@@ -93,12 +102,15 @@ def report_tables(results: analysis.Results, samples: bool = True) -> list[Table
 
 
 def markdown(summary: pd.DataFrame) -> str:
-    """A GitHub-flavoured markdown table with one row per group (numbers kept machine-readable)."""
-    head = ["task", "split", "model", "configuration", "budget", "n", "accuracy", "ci_lo", "ci_hi"]
+    """A GitHub-flavoured markdown table with one row per group (numbers kept machine-readable); a
+    ``mode`` column after the budget when latency-mode and batch groups are both present."""
+    modes = both_modes(summary)
+    head = ["task", "split", "model", "configuration", "budget", *(["mode"] if modes else [])]
+    head += ["n", "accuracy", "ci_lo", "ci_hi"]
     head += ["tokens", "max_context", "critical_path", "latency_s", "threads", "in_flight"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     for r in summary.itertuples(index=False):
-        cells = [r.task, r.split, r.model, r.config_label, r.budget, str(r.n)]
+        cells = [r.task, r.split, r.model, r.config_label, r.budget, *([r.mode] if modes else []), str(r.n)]
         cells += [f"{v:.4f}" for v in (r.accuracy, r.ci_lo, r.ci_hi)]
         cells += [f"{v:.1f}" for v in (r.tokens, r.max_context, r.critical_path)]
         cells += [f"{r.latency_s:.3f}", f"{r.threads:.2f}", f"{r.in_flight:g}"]
@@ -115,7 +127,7 @@ def parse_markdown(text: str) -> pd.DataFrame:
     ]
     head, body = rows[0], rows[2:]
     df = pd.DataFrame(body, columns=head)
-    for col in head[5:]:
+    for col in head[head.index("n") :]:
         df[col] = pd.to_numeric(df[col])
     return df
 

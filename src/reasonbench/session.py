@@ -18,6 +18,7 @@ to ``OUT/reasonbench.log`` (on screen too with ``verbose``).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from pathlib import Path
 
@@ -29,10 +30,16 @@ from reasonbench.runner import Pending, RunConfig, execute, prepare
 
 
 def directories(configs: list[RunConfig], root: Path) -> list[Path]:
-    """Where each run's rows go: ``root`` for a single run, else ``root/<model>`` per run."""
+    """Where each run's rows go: ``root`` for a single run, else ``root/<model>`` per run, the model named
+    by its directory's name; two models of one name (``a/model``, ``b/model``) get the hash of their
+    path after it, so that neither run resumes in the other's directory."""
     if len(configs) == 1:
         return [root]
-    return [root / Path(c.model).name for c in configs]
+    names = [Path(c.model).name for c in configs]
+    return [
+        root / (n if names.count(n) == 1 else f"{n}-{hashlib.sha256(c.model.encode()).hexdigest()[:8]}")
+        for n, c in zip(names, configs, strict=True)
+    ]
 
 
 def run(

@@ -86,9 +86,10 @@ def plot_cmd(
 ) -> None:
     """Accuracy-vs-budget curves: each strategy's best configuration within each budget, with its 95% band.
 
-    The latency panel uses only latency-mode rows (one problem at a time) when the results hold any, and
-    otherwise says that it shows batch latency. With --timeline (or --compare): a Gantt chart of one
-    problem's threads, the critical path outlined.
+    A strategy that ran on several models gets one line per model (same colour, its own line style). The
+    latency panel uses only latency-mode rows (one problem at a time) when the results hold any, and
+    otherwise says that it shows batch latency; the other panels use batch rows where both exist. With
+    --timeline (or --compare): a Gantt chart of one problem's threads, the critical path outlined.
     """
     from reasonbench import analysis, plot
 

@@ -71,10 +71,54 @@ def _ceiling(recipe: dict, windows: list[int]) -> str:
     )
 
 
+_MOST_CHILDREN = 1000
+"""Children counts above this in a row's info are not believed (the info is written by our runtime, but a
+card must not print whatever a corrupt file holds)."""
+
+
+def _children_per_spawn(rows) -> str:
+    """For APR rows: the share of spawn blocks that asked for each number of children, and the mean, one
+    column per configuration x budget; empty when no row spawned."""
+    from collections import Counter
+
+    apr = rows[rows["strategy"] == "apr"]
+    columns: dict[str, Counter] = {}
+    for (label, budget), g in apr.groupby(["config_label", "budget"], sort=False):
+        counts: Counter = Counter()
+        for text in g["info"]:
+            try:
+                asked = json.loads(text).get("children_per_spawn", []) if isinstance(text, str) else []
+            except (ValueError, AttributeError):
+                continue
+            if isinstance(asked, list):
+                counts.update(c for c in asked if type(c) is int and 0 <= c <= _MOST_CHILDREN)
+        if counts:
+            columns[f"{label} @ {budget}"] = counts
+    if not columns:
+        return ""
+    sizes = sorted({c for counts in columns.values() for c in counts})
+    lines = [
+        "| children per spawn block | " + " | ".join(columns) + " |",
+        "|---:|" + "---:|" * len(columns),
+    ]
+    for c in sizes:
+        shares = (counts[c] / counts.total() for counts in columns.values())
+        lines.append(f"| {c} | " + " | ".join(f"{x:.0%}" for x in shares) + " |")
+    means = (sum(c * k for c, k in counts.items()) / counts.total() for counts in columns.values())
+    lines.append("| mean | " + " | ".join(f"{m:.2f}" for m in means) + " |")
+    blocks = (f"{counts.total():,}" for counts in columns.values())
+    lines.append("| spawn blocks | " + " | ".join(blocks) + " |")
+    return (
+        "\nChildren each spawn block asked for (capped ones included), as a share of the spawn blocks of"
+        " all problems:\n\n" + "\n".join(lines) + "\n"
+    )
+
+
 def _measured(results: Path) -> str:
     from reasonbench.analysis import load, summarize
 
-    summary = summarize(load([results]).rows)
+    rows = load([results]).rows
+    summary = summarize(rows)
     manifest = json.loads((results / "manifest.json").read_text())
     lines = [
         "| strategy | budget | problems | accuracy [95% CI] | mean tokens | mean max context | truncated |",
@@ -100,7 +144,9 @@ def _measured(results: Path) -> str:
     )
     return (
         "\n".join(lines)
-        + f"\n\nMeasured on the frozen `{manifest['split']}` val split with:\n\n    {cmd}\n"
+        + "\n"
+        + _children_per_spawn(rows)
+        + f"\nMeasured on the frozen `{manifest['split']}` val split with:\n\n    {cmd}\n"
         + f"\nconfigurations (every parameter; `-P key=value` or a sweep preset sets them):\n\n{configs}\n"
     )
 
