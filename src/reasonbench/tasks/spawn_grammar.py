@@ -39,6 +39,29 @@ MARKERS = frozenset({CALL_OPEN, CALL_CLOSE, JOIN_OPEN, JOIN_CLOSE})
 GOAL_REACHED = "Goal Reached"
 NO_SOLUTION = "No Solution"
 
+# The fixed pieces of the spawn and join lines (the writers below join them around numbers and places).
+SPAWN_HEAD = "<Start Sub Search "
+AT_LEVEL = " at level "
+JOIN_AT = " at "
+"""What comes between a join line's level and its place."""
+
+
+def _join_head(verdict: str) -> str:
+    return f"<{verdict} in Sub Search "
+
+
+PHRASES = (
+    CALL_OPEN,
+    CALL_CLOSE,
+    SPAWN_HEAD,
+    JOIN_OPEN,
+    JOIN_CLOSE,
+    _join_head(NO_SOLUTION),
+    _join_head(GOAL_REACHED),
+    AT_LEVEL,
+)
+"""The fixed phrases of the spawn/join grammar, each one token of the trace tokenizer (in this order)."""
+
 
 @dataclass(frozen=True)
 class MalformedSpawn:
@@ -49,13 +72,13 @@ class MalformedSpawn:
 
 def spawn_line(index: int, level: int, start: str) -> str:
     """``<Start Sub Search {index} at level {level}> {start}``."""
-    return f"<Start Sub Search {index} at level {level}> {start}"
+    return f"{SPAWN_HEAD}{index}{AT_LEVEL}{level}> {start}"
 
 
 def join_result_line(index: int, level: int, where: str, solved: bool) -> str:
     """``<Goal Reached in Sub Search {index} at level {level} at {where}>`` (or ``<No Solution ...>``)."""
-    verdict = GOAL_REACHED if solved else NO_SOLUTION
-    return f"<{verdict} in Sub Search {index} at level {level} at {where}>"
+    head = _join_head(GOAL_REACHED if solved else NO_SOLUTION)
+    return f"{head}{index}{AT_LEVEL}{level}{JOIN_AT}{where}>"
 
 
 INDEX_PATTERN = r"\d{1,4}"
@@ -71,7 +94,8 @@ def _gaps(loose: bool) -> tuple[str, str]:
 
 
 def _numbered(gap: str) -> str:
-    # "Sub Search {index} at level {level}" with the two numbers as groups.
+    # "Sub Search {index} at level {level}" with the two numbers as groups (the writers' words: a test
+    # reads every writer's line with these patterns).
     return rf"Sub Search{gap}({INDEX_PATTERN}){gap}at level{gap}({LEVEL_PATTERN})"
 
 
