@@ -4,6 +4,7 @@ spawn protocol, and the spawn/join grammar both tasks share."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
@@ -16,7 +17,15 @@ from reasonbench.strategies import STRATEGIES, Context
 from reasonbench.tasks import get_task
 from reasonbench.tasks.base import Problem
 from reasonbench.tasks.countdown.trace_parsers import parse_trace
-from reasonbench.tasks.spawn_grammar import MalformedSpawn, calling_lines, replace_spawn_with_join
+from reasonbench.tasks.spawn_grammar import (
+    MalformedSpawn,
+    calling_lines,
+    join_result_line,
+    join_result_pattern,
+    replace_spawn_with_join,
+    spawn_line,
+    spawn_line_pattern,
+)
 
 COUNTDOWN, SUDOKU = get_task("countdown"), get_task("sudoku")
 CD = COUNTDOWN.generate("cd3", 3)
@@ -123,6 +132,28 @@ def test_a_join_replaces_only_the_last_calling_block() -> None:
     first = "<Calling Sub Searches>\nA\n<End Calling Sub Searches>\n"
     text = "head\n" + first + "middle\n<Calling Sub Searches>\nB\n<End Calling Sub Searches>"
     assert replace_spawn_with_join(text, "JOIN\n") == "head\n" + first + "middle\nJOIN\n"
+
+
+@pytest.mark.parametrize("loose", [False, True], ids=["strict", "loose"])
+def test_the_shared_line_patterns_read_what_the_shared_writers_write(loose: bool) -> None:
+    spawn = re.fullmatch(spawn_line_pattern(r"Cell (\d+)", loose=loose), spawn_line(3, 2, "Cell 7"))
+    written = join_result_line(3, 2, "Cell 7", solved=False)
+    join = re.fullmatch(join_result_pattern(r"Cell (\d+)", loose=loose), written)
+    assert spawn is not None and spawn.groups() == ("3", "2", "7")
+    assert join is not None and join.groups() == ("No Solution", "3", "2", "7")
+
+
+@pytest.mark.parametrize(
+    ("make", "line"),
+    [
+        (spawn_line_pattern, "<Start Sub Search  3 at level 2 >Cell 7"),
+        (join_result_pattern, "<Goal Reached in Sub Search 3at level 2  at Cell 7>"),
+    ],
+    ids=["spawn", "join"],
+)
+def test_only_the_loose_line_patterns_accept_other_spacing(make, line: str) -> None:
+    assert re.fullmatch(make("Cell 7", loose=True), line)
+    assert not re.fullmatch(make("Cell 7"), line)
 
 
 @pytest.mark.slow

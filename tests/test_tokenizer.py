@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reasonbench.models import shipped_models
 from reasonbench.tasks import get_task
 from reasonbench.tasks.countdown import traces as cd_traces
-from reasonbench.train.tokenizer import (
-    ALPHABET,
-    COUNTDOWN_PHRASES,
-    SUDOKU_PHRASES,
-    build_tokenizer,
-    save_tokenizer,
-)
+from reasonbench.train.tokenizer import ALPHABET, build_tokenizer, save_tokenizer, trace_phrases
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +48,7 @@ def test_every_trace_format_round_trips(tok, name: str, text: str) -> None:
 
 
 def test_phrases_are_single_tokens(tok) -> None:
-    for phrase in COUNTDOWN_PHRASES + SUDOKU_PHRASES:
+    for phrase in trace_phrases():
         assert len(tok.encode(phrase, add_special_tokens=False)) == 1, phrase
 
 
@@ -80,6 +77,17 @@ def test_saved_tokenizer_loads_with_transformers(tmp_path, tok) -> None:
     text = "Moving to Node #0,1\n<Calling Sub Searches>\n"
     assert loaded.encode(text, add_special_tokens=False) == tok.encode(text, add_special_tokens=False)
     assert loaded.eos_token == "</s>" and loaded.bos_token == "<s>"
+
+
+@pytest.mark.parametrize("model", sorted(shipped_models()))
+def test_the_tokenizer_built_today_is_the_one_every_shipped_model_was_trained_with(tmp_path, model) -> None:
+    # A word-level tokenizer has no merges: its vocabulary, added tokens (the phrases, with their ids) and
+    # pre/post-processing are the whole of it, so the saved file must equal the shipped one.
+    built = json.loads((save_tokenizer(tmp_path) / "tokenizer.json").read_text())
+    shipped = json.loads((shipped_models()[model] / "tokenizer.json").read_text())
+    assert built["model"] == shipped["model"]
+    assert built["added_tokens"] == shipped["added_tokens"]
+    assert built == shipped
 
 
 def test_prompts_start_with_bos_like_every_training_document() -> None:

@@ -20,7 +20,14 @@ from rich.tree import Tree
 from reasonbench.analysis import in_flight_label
 from reasonbench.budget import Budget
 from reasonbench.errors import UserError
-from reasonbench.tasks.spawn_grammar import CALL_CLOSE, CALL_OPEN, JOIN_CLOSE, JOIN_OPEN
+from reasonbench.tasks.spawn_grammar import (
+    CALL_CLOSE,
+    CALL_OPEN,
+    GOAL_REACHED,
+    JOIN_CLOSE,
+    JOIN_OPEN,
+    NO_SOLUTION,
+)
 from reasonbench.threads import ThreadNode, has_timeline, load_json, short_state, thread_tree
 
 # Sudoku's spawn/join grammar uses the very same four markers as Countdown's.
@@ -253,7 +260,7 @@ def marked_trace(text: str) -> Text:
             out.append(line, style="yellow")
         elif kind == "join":
             out.append("◀ ", style="bold cyan")
-            style = "green" if "<Goal Reached" in line else "red" if "<No Solution" in line else "cyan"
+            style = "green" if f"<{GOAL_REACHED}" in line else "red" if f"<{NO_SOLUTION}" in line else "cyan"
             out.append(line, style=style)
         else:
             out.append("  " + line)

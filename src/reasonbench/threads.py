@@ -18,15 +18,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from reasonbench.tasks.spawn_grammar import GOAL_REACHED, JOIN_CLOSE, JOIN_OPEN, join_result_pattern
+
 OUTCOMES = ("solved", "no solution", "capped", "budget", "bad spawn")
 
 # A join block's outcome line, the same grammar for every task that spawns: the tail names the child's
 # start (``Node #0,3`` in Countdown, ``Place (1, 2) = 3`` in Sudoku). Bounded: model text is untrusted.
-_JOIN_LINE = re.compile(
-    r"<(Goal Reached|No Solution) in Sub Search (\d{1,4}) at level (\d{1,3}) at ([^>\n]{1,200})>"
-)
-_JOIN_OPEN = "<Sub Searches>"
-_JOIN_CLOSE = "<End Sub Searches>"
+_JOIN_LINE = re.compile(join_result_pattern(r"([^>\n]{1,200})"))
 
 
 @dataclass(frozen=True)
@@ -197,13 +195,13 @@ def _rebuilt(row: dict[str, Any]) -> list[ThreadNode]:
     blocks: list[list[tuple[bool, int, str]]] = []
     current: list[tuple[bool, int, str]] | None = None
     for line in trace.splitlines():
-        if line.strip() == _JOIN_OPEN:
+        if line.strip() == JOIN_OPEN:
             current = []
             blocks.append(current)
-        elif line.strip() == _JOIN_CLOSE:
+        elif line.strip() == JOIN_CLOSE:
             current = None
         elif current is not None and (m := _JOIN_LINE.fullmatch(line.strip())) and m.group(3) == "1":
-            current.append((m.group(1) == "Goal Reached", int(m.group(2)), m.group(4)))
+            current.append((m.group(1) == GOAL_REACHED, int(m.group(2)), m.group(4)))
     # Capped children were joined after the ones that ran, in the order the runtime used.
     max_children = int(params.get("max_children", 10**9)) if isinstance(params, dict) else 10**9
     max_total = int(params.get("max_total_children", 10**9)) if isinstance(params, dict) else 10**9

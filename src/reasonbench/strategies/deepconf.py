@@ -53,8 +53,11 @@ class DeepConfParams:
     mode: str = "online"
     """``online`` (stop traces early) or ``offline`` (draw all, filter after)."""
     max_tokens: int = 4096
+    """Each trace's decode allowance."""
     temperature: float = 1.0
+    """Sampling temperature of every sample (0 is greedy, which makes the samples identical)."""
     top_p: float = 1.0
+    """Nucleus sampling: the smallest set of tokens whose probability reaches ``top_p`` (1 = all)."""
 
     def __post_init__(self) -> None:
         check_range(self, "n", 1, MAX_SAMPLES)

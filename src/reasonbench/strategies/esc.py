@@ -31,8 +31,11 @@ class ESCParams:
     window: int = 4
     """Samples per window (1 <= window <= n)."""
     max_tokens: int = 4096
+    """Each sample's decode allowance."""
     temperature: float = 1.0
+    """Sampling temperature of every sample (0 is greedy, which makes the samples identical)."""
     top_p: float = 1.0
+    """Nucleus sampling: the smallest set of tokens whose probability reaches ``top_p`` (1 = all)."""
 
     def __post_init__(self) -> None:
         check_range(self, "n", 1, MAX_SAMPLES)

@@ -32,7 +32,9 @@ class FFSParams:
     first: str = "finish"
     """``finish``: the first sample the model ends wins; ``answer``: the first with a parseable answer."""
     temperature: float = 1.0
+    """Sampling temperature of every sample (0 is greedy, which makes the samples identical)."""
     top_p: float = 1.0
+    """Nucleus sampling: the smallest set of tokens whose probability reaches ``top_p`` (1 = all)."""
 
     def __post_init__(self) -> None:
         check_range(self, "n", 1, MAX_SAMPLES)

@@ -76,6 +76,9 @@ class Task(Protocol):
     name: str
     default_split: str
     """The split every command uses when none is named: the task's CPU default."""
+    trace_phrases: tuple[str, ...]
+    """The fixed phrases of the task's traces, each written by its grammar; the trace tokenizer makes each
+    one token (a task may leave out phrases another task it shares the tokenizer with already lists)."""
 
     def splits(self) -> list[str]:
         """Names of the splits this task can generate."""

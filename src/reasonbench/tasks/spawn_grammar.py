@@ -14,9 +14,10 @@ with a join block (``docs/trace-formats.md`` has both tasks' examples):
 
 A task fills in ``{start}`` (Countdown: ``Moving to Node #0,1``; Sudoku: ``Place (r, c) = v``) and
 ``{where}`` (``Node #0,1``; ``Place (r, c) = v``), parses those parts and decides what a join quotes. Writers
-here return one line without its newline, blocks with every newline. Reading a block (:func:`calling_lines`)
-never raises: model output is hostile input, and a block the runtime cannot run is a
-:class:`MalformedSpawn` value.
+here return one line without its newline, blocks with every newline; readers build their regexes with
+:func:`spawn_line_pattern` and :func:`join_result_pattern`, so the words are spelled here only. Reading a
+block (:func:`calling_lines`) never raises: model output is hostile input, and a block the runtime cannot
+run is a :class:`MalformedSpawn` value.
 """
 
 from __future__ import annotations
@@ -38,6 +39,29 @@ MARKERS = frozenset({CALL_OPEN, CALL_CLOSE, JOIN_OPEN, JOIN_CLOSE})
 GOAL_REACHED = "Goal Reached"
 NO_SOLUTION = "No Solution"
 
+# The fixed pieces of the spawn and join lines (the writers below join them around numbers and places).
+SPAWN_HEAD = "<Start Sub Search "
+AT_LEVEL = " at level "
+JOIN_AT = " at "
+"""What comes between a join line's level and its place."""
+
+
+def _join_head(verdict: str) -> str:
+    return f"<{verdict} in Sub Search "
+
+
+PHRASES = (
+    CALL_OPEN,
+    CALL_CLOSE,
+    SPAWN_HEAD,
+    JOIN_OPEN,
+    JOIN_CLOSE,
+    _join_head(NO_SOLUTION),
+    _join_head(GOAL_REACHED),
+    AT_LEVEL,
+)
+"""The fixed phrases of the spawn/join grammar, each one token of the trace tokenizer (in this order)."""
+
 
 @dataclass(frozen=True)
 class MalformedSpawn:
@@ -48,13 +72,52 @@ class MalformedSpawn:
 
 def spawn_line(index: int, level: int, start: str) -> str:
     """``<Start Sub Search {index} at level {level}> {start}``."""
-    return f"<Start Sub Search {index} at level {level}> {start}"
+    return f"{SPAWN_HEAD}{index}{AT_LEVEL}{level}> {start}"
 
 
 def join_result_line(index: int, level: int, where: str, solved: bool) -> str:
     """``<Goal Reached in Sub Search {index} at level {level} at {where}>`` (or ``<No Solution ...>``)."""
-    verdict = GOAL_REACHED if solved else NO_SOLUTION
-    return f"<{verdict} in Sub Search {index} at level {level} at {where}>"
+    head = _join_head(GOAL_REACHED if solved else NO_SOLUTION)
+    return f"{head}{index}{AT_LEVEL}{level}{JOIN_AT}{where}>"
+
+
+INDEX_PATTERN = r"\d{1,4}"
+"""A sub search's index as a reader accepts it (bounded: model text is untrusted)."""
+LEVEL_PATTERN = r"\d{1,3}"
+"""A sub search's level as a reader accepts it."""
+
+
+def _gaps(loose: bool) -> tuple[str, str]:
+    # (a written space, the nothing before ">"): strict readers want the bytes the writers emit; loose
+    # ones take any run of whitespace, none included, in either place.
+    return (r"\s*", r"\s*") if loose else (" ", "")
+
+
+def _numbered(gap: str) -> str:
+    # "Sub Search {index} at level {level}" with the two numbers as groups (the writers' words: a test
+    # reads every writer's line with these patterns).
+    return rf"Sub Search{gap}({INDEX_PATTERN}){gap}at level{gap}({LEVEL_PATTERN})"
+
+
+def spawn_line_pattern(start: str, *, loose: bool = False) -> str:
+    """Regex source for a :func:`spawn_line` whose start matches ``start`` (a task's pattern).
+
+    Groups: 1 the index, 2 the level, then ``start``'s own. ``loose`` accepts any whitespace (none
+    included) around the numbers and before ``start``; otherwise the spacing is the writer's.
+    """
+    gap, pad = _gaps(loose)
+    return rf"<Start {_numbered(gap)}{pad}>{gap}{start}"
+
+
+def join_result_pattern(where: str, *, loose: bool = False) -> str:
+    """Regex source for a :func:`join_result_line` whose place matches ``where`` (a task's pattern).
+
+    Groups: 1 the verdict (:data:`GOAL_REACHED` or :data:`NO_SOLUTION`), 2 the index, 3 the level, then
+    ``where``'s own. ``loose`` as in :func:`spawn_line_pattern`.
+    """
+    gap, _ = _gaps(loose)
+    verdict = f"({re.escape(GOAL_REACHED)}|{re.escape(NO_SOLUTION)})"
+    return rf"<{verdict} in {_numbered(gap)}{gap}at {where}>"
 
 
 def calling_block(lines: Iterable[str]) -> str:

@@ -21,6 +21,29 @@ def _window_label(window: str | int) -> str:
     return f"{w // 1024}k" if w % 1024 == 0 else str(w)
 
 
+def _documents(recipe: dict, problems: int = 20) -> str:
+    """How the recipe's traces become documents, counted by the task itself on its first val problems (a
+    trace that runs as several threads trains each engine call as its own document)."""
+    from reasonbench.frozen import load_problems
+    from reasonbench.tasks import get_task
+
+    task = get_task(recipe["task"])
+    sample = load_problems(recipe["task"], recipe["split"], problems)
+    counts = [len(task.training_documents(p, recipe["trace"], seed=p.index)) for p in sample]
+    if set(counts) == {1}:
+        return "one trace each"
+    return (
+        "every thread's engine calls as documents of their own "
+        f"({sum(counts) / len(counts):.1f} per problem on the first {len(counts)} val problems)"
+    )
+
+
+def _windows(log: list[dict]) -> list[int]:
+    """The windows the run evaluated at, or the budgets a comparison uses when it evaluated none."""
+    evaluated = {int(w) for r in log for w in r.get("eval", {}).get("by_window", {})}
+    return sorted(evaluated) or [512, 1024, 2048, 4096]
+
+
 def _curve(log: list[dict]) -> str:
     """The journal: loss every few hundred steps, and at every evaluation its accuracy at each window."""
     evals = [r["eval"] for r in log if "eval" in r]
@@ -165,12 +188,7 @@ def write_card(
     size = sum(f.stat().st_size for f in model_dir.iterdir() if f.is_file())
     data = (
         f"{recipe['n_problems']:,} distinct `{recipe['split']}` problems drawn with seed "
-        f"`{recipe['data_seed']}` (frozen val problems excluded), "
-        + (
-            "every thread's main call as its own document"
-            if recipe["trace"].startswith("apr")
-            else "one trace each"
-        )
+        f"`{recipe['data_seed']}` (frozen val problems excluded), {_documents(recipe)}"
     )
     optim = (
         f"AdamW, lr {recipe['lr']} → {recipe['min_lr']} (warmup {recipe['warmup_steps']}, cosine), "
@@ -206,14 +224,7 @@ trained {origin} by reasonbench on its own `{recipe["trace"]}` search traces of 
 ## Accuracy
 """
     text += _measured(results) if results is not None else "\n(Not measured yet.)\n"
-    if recipe["task"] == "countdown":
-        windows = sorted({int(w) for r in log for w in r.get("eval", {}).get("by_window", {})}) or [
-            512,
-            1024,
-            2048,
-            4096,
-        ]
-        text += "\n## Symbolic ceiling\n\n" + _ceiling(recipe, windows)
+    text += "\n## Symbolic ceiling\n\n" + _ceiling(recipe, _windows(log))
     path = model_dir / "README.md"
     path.write_text(text)
     return path

@@ -10,54 +10,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reasonbench.tasks import get_task
+
 BOS, EOS, PAD, UNK = "<s>", "</s>", "<pad>", "<unk>"
 SPECIALS = (PAD, BOS, EOS, UNK)
+PHRASE_TASKS = ("countdown", "sudoku")
+"""The tasks whose trace phrases the tokenizer holds, in this order: the order of the phrases' token ids
+(the shipped models depend on it: a new task goes last)."""
 
-# Longest first matters only for readability: the added-token matcher always takes the longest match.
-COUNTDOWN_PHRASES = (
-    "Current State: ",
-    ", Operations: ",
-    "Exploring Operation: ",
-    ", Resulting Numbers: ",
-    "Generated Node #",
-    " Operation: ",
-    "Moving to Node #",
-    " equal: Goal Reached",
-    " unequal: No Solution",
-    "No solution found in sub search",
-    "No solution found.",
-    "Start Sub Search at level ",
-    "Exit Sub Search at level ",
-    "<Calling Sub Searches>",
-    "<End Calling Sub Searches>",
-    "<Start Sub Search ",
-    "<Sub Searches>",
-    "<End Sub Searches>",
-    "<No Solution in Sub Search ",
-    "<Goal Reached in Sub Search ",
-    " at level ",
-    " at Node #",
-    "Token Budget: ",
-    "Sub Call Budget: ",
-)
-SUDOKU_PHRASES = (
-    "Puzzle:",
-    "solution:",
-    "no solution",
-    "guess: ",
-    "nocand: ",
-    "revert: ",
-    " = none",
-    "Place ",
-)
 # Every character a trace can contain, plus letters so that free text round-trips too.
 ALPHABET = (
     "0123456789 \n+-*/=:,.#'[]()<>_|?!;\"%&@$^~`{}\\\tabcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 )
 
 
-def build_tokenizer(phrases: tuple[str, ...] = COUNTDOWN_PHRASES + SUDOKU_PHRASES):
-    """A ``transformers.PreTrainedTokenizerFast`` over ``phrases`` and the character alphabet."""
+def trace_phrases() -> tuple[str, ...]:
+    """Every phrase of the :data:`PHRASE_TASKS`' trace grammars, in token-id order."""
+    return tuple(phrase for name in PHRASE_TASKS for phrase in get_task(name).trace_phrases)
+
+
+def build_tokenizer():
+    """A ``transformers.PreTrainedTokenizerFast`` over :func:`trace_phrases` and the character alphabet."""
     from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
@@ -69,7 +42,10 @@ def build_tokenizer(phrases: tuple[str, ...] = COUNTDOWN_PHRASES + SUDOKU_PHRASE
     core.decoder = decoders.Fuse()
     core.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in SPECIALS])
     core.add_tokens(
-        [AddedToken(p, normalized=False, single_word=False, lstrip=False, rstrip=False) for p in phrases]
+        [
+            AddedToken(p, normalized=False, single_word=False, lstrip=False, rstrip=False)
+            for p in trace_phrases()
+        ]
     )
     # Every training document starts with <s>, so every prompt must too: engines tokenize prompts with
     # special tokens on, and this template is what puts the <s> there.

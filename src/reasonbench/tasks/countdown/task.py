@@ -34,6 +34,7 @@ class CountdownTask:
 
     name = "countdown"
     default_split = "cd3"
+    trace_phrases = trace_grammar.PHRASES
 
     def splits(self) -> list[str]:
         return sorted(SPLITS)

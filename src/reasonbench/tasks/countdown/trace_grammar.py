@@ -18,6 +18,42 @@ SUB_SEARCH_FAILED = "No solution found in sub search"
 TOKEN_BUDGET = "Token Budget"
 SUB_CALL_BUDGET = "Sub Call Budget"
 
+# The fixed pieces the line writers below join around numbers, node ids and steps.
+CURRENT_STATE = "Current State: "
+OPERATIONS = ", Operations: "
+EXPLORING = "Exploring Operation: "
+RESULTING = ", Resulting Numbers: "
+GENERATED = "Generated Node #"
+OPERATION = " Operation: "
+NODE = "Node #"
+MOVING = "Moving to " + NODE
+EQUAL = f" equal: {spawn_grammar.GOAL_REACHED}"
+UNEQUAL = f" unequal: {spawn_grammar.NO_SOLUTION}"
+SUB_START = "Start Sub Search at level "
+SUB_EXIT = "Exit Sub Search at level "
+
+PHRASES = (
+    CURRENT_STATE,
+    OPERATIONS,
+    EXPLORING,
+    RESULTING,
+    GENERATED,
+    OPERATION,
+    MOVING,
+    EQUAL,
+    UNEQUAL,
+    SUB_SEARCH_FAILED,
+    NO_SOLUTION,
+    SUB_START,
+    SUB_EXIT,
+    *spawn_grammar.PHRASES,
+    spawn_grammar.JOIN_AT + NODE,
+    TOKEN_BUDGET + ": ",
+    SUB_CALL_BUDGET + ": ",
+)
+"""The fixed phrases of Countdown traces, each one token of the trace tokenizer. Their order is the order of
+its token ids: the shipped models depend on it, so append, never reorder."""
+
 
 @dataclass(frozen=True)
 class NodeState:
@@ -51,33 +87,32 @@ def format_ops(ops: Sequence[str]) -> str:
 
 
 def state_line(target: int, nums: Sequence[int], ops: Sequence[str]) -> str:
-    return f"Current State: {target}:{format_nums(nums)}, Operations: {format_ops(ops)}"
+    return f"{CURRENT_STATE}{target}:{format_nums(nums)}{OPERATIONS}{format_ops(ops)}"
 
 
 def explore_line(step: str, nums: Sequence[int]) -> str:
-    return f"Exploring Operation: {step}, Resulting Numbers: {format_nums(nums)}"
+    return f"{EXPLORING}{step}{RESULTING}{format_nums(nums)}"
 
 
 def generated_line(node_id: str, target: int, nums: Sequence[int], step: str) -> str:
-    return f"Generated Node #{node_id}: {target}:{format_nums(nums)} Operation: {step}"
+    return f"{GENERATED}{node_id}: {target}:{format_nums(nums)}{OPERATION}{step}"
 
 
 def move_line(node_id: str) -> str:
-    return f"Moving to Node #{node_id}"
+    return f"{MOVING}{node_id}"
 
 
 def outcome_line(value: int, target: int) -> str:
     """``24,24 equal: Goal Reached`` or ``10,24 unequal: No Solution``."""
-    verdict = "equal: Goal Reached" if value == target else "unequal: No Solution"
-    return f"{value},{target} {verdict}"
+    return f"{value},{target}{EQUAL if value == target else UNEQUAL}"
 
 
 def sub_search_start_line(level: int, node_id: str) -> str:
-    return f"Start Sub Search at level {level}: Moving to Node #{node_id}"
+    return f"{SUB_START}{level}: {move_line(node_id)}"
 
 
 def sub_search_exit_line(level: int) -> str:
-    return f"Exit Sub Search at level {level}"
+    return f"{SUB_EXIT}{level}"
 
 
 def spawn_line(index: int, level: int, node_id: str) -> str:
@@ -87,7 +122,7 @@ def spawn_line(index: int, level: int, node_id: str) -> str:
 
 def join_result_line(index: int, level: int, node_id: str, solved: bool) -> str:
     """``<Goal Reached in Sub Search {index} at level {level} at Node #{node_id}>`` (or ``No Solution``)."""
-    return spawn_grammar.join_result_line(index, level, f"Node #{node_id}", solved)
+    return spawn_grammar.join_result_line(index, level, f"{NODE}{node_id}", solved)
 
 
 def join_block(outcomes: Sequence[ChildOutcome]) -> str:

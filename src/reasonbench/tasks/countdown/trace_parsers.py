@@ -34,7 +34,15 @@ from reasonbench.tasks.countdown.trace_grammar import (
     outcome_line,
     state_line,
 )
-from reasonbench.tasks.spawn_grammar import CALL_CLOSE, CALL_OPEN, GOAL_REACHED, JOIN_CLOSE, JOIN_OPEN
+from reasonbench.tasks.spawn_grammar import (
+    CALL_CLOSE,
+    CALL_OPEN,
+    GOAL_REACHED,
+    JOIN_CLOSE,
+    JOIN_OPEN,
+    join_result_pattern,
+    spawn_line_pattern,
+)
 
 # Bounds on hostile input.
 MAX_TRACE_CHARS = 4_000_000
@@ -55,7 +63,6 @@ _STEP = f"(?:{STEP_PATTERN})"  # its own groups come after the named ones a line
 _OPS = rf"\[(?:'{_STEP}'(?:, '{_STEP}'){{0,{MAX_OPS - 1}}})?\]"
 _ID = rf"\d{{1,{MAX_ID_PART_DIGITS}}}(?:,\d{{1,{MAX_ID_PART_DIGITS}}}){{0,{MAX_ID_PARTS - 1}}}"
 _LEVEL = rf"\d{{1,{MAX_LEVEL_DIGITS}}}"
-_INDEX = r"\d{1,4}"
 
 _STATE_RE = re.compile(rf"Current State: (?P<target>{_INT}):(?P<nums>{_NUMS}), Operations: (?P<ops>{_OPS})")
 _EXPLORE_RE = re.compile(rf"Exploring Operation: (?P<step>{_STEP}), Resulting Numbers: (?P<nums>{_NUMS})")
@@ -66,10 +73,8 @@ _MOVE_RE = re.compile(rf"Moving to Node #({_ID})")
 _OUTCOME_RE = re.compile(rf"({_INT}),({_INT}) (equal: Goal Reached|unequal: No Solution)")
 _SUB_START_RE = re.compile(rf"Start Sub Search at level ({_LEVEL}): Moving to Node #({_ID})")
 _SUB_EXIT_RE = re.compile(rf"Exit Sub Search at level ({_LEVEL})")
-_SPAWN_RE = re.compile(rf"<Start Sub Search ({_INDEX}) at level ({_LEVEL})> Moving to Node #({_ID})")
-_JOIN_RESULT_RE = re.compile(
-    rf"<(Goal Reached|No Solution) in Sub Search ({_INDEX}) at level ({_LEVEL}) at Node #({_ID})>"
-)
+_SPAWN_RE = re.compile(spawn_line_pattern(rf"Moving to Node #({_ID})"))
+_JOIN_RESULT_RE = re.compile(join_result_pattern(rf"Node #({_ID})"))
 _BUDGET_RE = re.compile(rf"({TOKEN_BUDGET}|{SUB_CALL_BUDGET}): (\d{{1,{MAX_BUDGET_DIGITS}}}) (.*)", re.DOTALL)
 _STEP_IN_OPS_RE = re.compile(rf"'(?P<step>{_STEP})'")
 

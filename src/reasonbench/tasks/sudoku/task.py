@@ -12,7 +12,7 @@ from reasonbench.tasks.sudoku.generate import SPLITS, generate
 from reasonbench.tasks.sudoku.shape import SHAPES, grid_text
 from reasonbench.tasks.sudoku.solver import solve
 from reasonbench.tasks.sudoku.spawn import SudokuSpawn
-from reasonbench.tasks.sudoku.trace_grammar import SOLUTION_HEADER, format_prompt
+from reasonbench.tasks.sudoku.trace_grammar import PHRASES, SOLUTION_HEADER, format_prompt
 from reasonbench.tasks.sudoku.trace_parsers import MAX_TRACE_CHARS, parse_trace
 from reasonbench.tasks.sudoku.trace_writers import (
     SpawnTraces,
@@ -38,6 +38,7 @@ class SudokuTask:
 
     name = "sudoku"
     default_split = "sudoku6_search"
+    trace_phrases = PHRASES
 
     def splits(self) -> list[str]:
         """Names of the named splits (``generate.SPLITS``)."""

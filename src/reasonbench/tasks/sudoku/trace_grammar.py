@@ -19,6 +19,17 @@ Cell = tuple[int, int]
 PROMPT_HEADER = "Puzzle:"
 SOLUTION_HEADER = "solution:"
 NO_SOLUTION = "no solution"
+GUESS = "guess: "
+NOCAND = "nocand: "
+REVERT = "revert: "
+EXHAUSTED = " = none"
+"""How a revert line ends when the cell has no candidate left."""
+PLACE = "Place "
+"""What a spawn line's start and a join line's place begin with: ``Place (r, c) = v``."""
+
+PHRASES = (PROMPT_HEADER, SOLUTION_HEADER, NO_SOLUTION, GUESS, NOCAND, REVERT, EXHAUSTED, PLACE)
+"""The fixed phrases of Sudoku traces beyond the shared spawn grammar's, each one token of the trace
+tokenizer (after Countdown's: append, never reorder)."""
 
 
 @dataclass(frozen=True)
@@ -66,17 +77,17 @@ def place_line(cell: Cell, value: int) -> str:
 
 def guess_line(cell: Cell, candidates: Sequence[int], value: int) -> str:
     """The first try at a branching cell: ``guess: (r, c) [c1, c2, ...] = c1``."""
-    return f"guess: {_cell(cell)} {_values(candidates)} = {value}"
+    return f"{GUESS}{_cell(cell)} {_values(candidates)} = {value}"
 
 
 def nocand_line(cell: Cell) -> str:
     """A dead end: the empty cell ``(r, c)`` has no candidate left."""
-    return f"nocand: {_cell(cell)}"
+    return f"{NOCAND}{_cell(cell)}"
 
 
 def revert_line(cell: Cell, remaining: Sequence[int], value: int | None) -> str:
     """Back to the guess at ``cell``: ``revert: (r, c) [v, ...] = v``, or ``revert: (r, c) [] = none``."""
-    return f"revert: {_cell(cell)} {_values(remaining)} = {'none' if value is None else value}"
+    return f"{REVERT}{_cell(cell)} {_values(remaining)}" + (EXHAUSTED if value is None else f" = {value}")
 
 
 def solution_block(grid: str, size: int) -> str:
@@ -85,7 +96,7 @@ def solution_block(grid: str, size: int) -> str:
 
 
 def _place(cell: Cell, value: int) -> str:
-    return f"Place {_cell(cell)} = {value}"
+    return f"{PLACE}{_cell(cell)} = {value}"
 
 
 def start_line(request: SpawnRequest) -> str:

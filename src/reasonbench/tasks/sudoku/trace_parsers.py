@@ -19,6 +19,8 @@ from reasonbench.tasks.spawn_grammar import (
     MalformedSpawn,
     calling_lines,
     check_numbering,
+    join_result_pattern,
+    spawn_line_pattern,
 )
 from reasonbench.tasks.sudoku.shape import shape_for
 from reasonbench.tasks.sudoku.trace_grammar import (
@@ -42,10 +44,8 @@ _PLACE = re.compile(rf"{_CELL}\s*={_NUM}")
 _GUESS = re.compile(rf"guess:\s*{_CELL}\s*{_LIST}\s*={_NUM}")
 _NOCAND = re.compile(rf"nocand:\s*{_CELL}")
 _REVERT = re.compile(rf"revert:\s*{_CELL}\s*{_LIST}\s*=\s*(\d{{1,3}}|none)\s*")
-_START = re.compile(rf"<Start Sub Search{_NUM}at level{_NUM}>\s*Place\s*{_CELL}\s*={_NUM}")
-_OUTCOME = re.compile(
-    rf"<(Goal Reached|No Solution) in Sub Search{_NUM}at level{_NUM}at Place\s*{_CELL}\s*={_NUM}>"
-)
+_START = re.compile(spawn_line_pattern(rf"Place\s*{_CELL}\s*={_NUM}", loose=True))
+_OUTCOME = re.compile(join_result_pattern(rf"Place\s*{_CELL}\s*={_NUM}", loose=True))
 
 
 @dataclass(frozen=True)

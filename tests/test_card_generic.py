@@ -1,0 +1,44 @@
+"""The model card writer knows no task: what it says about the data and the ceiling comes from the task."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from reasonbench.train.card import write_card
+from reasonbench.train.recipe import Recipe
+
+
+def _card(tmp_path: Path, task: str, split: str, trace: str) -> str:
+    run_dir, model_dir = tmp_path / "run", tmp_path / "model"
+    run_dir.mkdir()
+    model_dir.mkdir()
+    recipe = Recipe(name="probe", task=task, split=split, trace=trace, n_problems=10, eval_problems=5)
+    (run_dir / "recipe.json").write_text(json.dumps(dataclasses.asdict(recipe)))
+    step = {"step": 100, "tokens_seen": 1e6, "loss": 0.5, "elapsed_s": 60.0}
+    (run_dir / "train_log.jsonl").write_text(json.dumps(step) + "\n")
+    (model_dir / "config.json").write_text(json.dumps({"vocab_size": 200}))
+    return write_card(run_dir, model_dir).read_text()
+
+
+@pytest.mark.parametrize(
+    ("task", "split", "trace"), [("countdown", "cd3", "sos"), ("sudoku", "sudoku4", "dfs")]
+)
+def test_every_tasks_card_carries_the_symbolic_ceiling_of_its_traces(tmp_path, task, split, trace) -> None:
+    card = _card(tmp_path, task, split, trace)
+    assert "## Symbolic ceiling" in card
+    assert f"reasonbench tasks ceiling {task} --split {split} --trace '{trace}' -n 5" in card
+
+
+@pytest.mark.parametrize(
+    ("task", "split", "trace"), [("countdown", "cd3", "apr"), ("sudoku", "sudoku6_guess", "spawn")]
+)
+def test_a_card_counts_the_documents_a_spawn_trace_makes_per_problem(tmp_path, task, split, trace) -> None:
+    assert "documents of their own" in _card(tmp_path, task, split, trace)
+
+
+def test_a_serial_trace_is_one_document_per_problem(tmp_path) -> None:
+    assert "excluded), one trace each" in _card(tmp_path, "sudoku", "sudoku4", "dfs")
