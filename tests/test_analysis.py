@@ -681,9 +681,30 @@ def test_regress_refuses_runs_on_other_models(tmp_path: Path) -> None:
 
 
 def test_latency_mode_rows_are_their_own_group(tmp_path: Path) -> None:
+    # The manifest predates ``concurrency``: each row's mode is read from its own ``in_flight``.
     s = analysis.summarize(analysis.load([write_run(tmp_path / "r", latency_and_batch_rows())]).rows)
     got = {r.mode: (r.n, r.latency_s) for r in s.itertuples()}
     assert got == {"batch": (10, 3.0), "latency": (10, 1.0)}
+
+
+def resumed_batch_rows() -> list[dict[str, Any]]:
+    """The batch pass of :func:`latency_and_batch_rows`, resumed for its last problem, which ran alone."""
+    return [{**r, "in_flight": 16 if i < 9 else 1, "latency_s": 3.0} for i, r in enumerate(group(10, 6))]
+
+
+def test_the_mode_is_each_runs_own_not_each_rows(tmp_path: Path) -> None:
+    alone = [{**r, "in_flight": 1, "latency_s": 1.0} for r in group(10, 6)]
+    batch_dir = write_run(tmp_path / "batch", resumed_batch_rows(), concurrency=16)
+    latency_dir = write_run(tmp_path / "latency", alone, concurrency=1)
+    s = analysis.summarize(analysis.load([batch_dir, latency_dir]).rows)
+    got = {r.mode: (r.n, r.latency_s) for r in s.itertuples()}
+    assert got == {"batch": (10, 3.0), "latency": (10, 1.0)}
+
+
+def test_a_batch_run_with_one_row_solved_alone_shows_batch_latency(tmp_path: Path) -> None:
+    rows = analysis.load([write_run(tmp_path / "r", resumed_batch_rows(), concurrency=16)]).rows
+    picked, how = analysis.latency_view(rows)
+    assert len(picked) == 10 and how == "batch: 16 in flight"
 
 
 def test_rows_without_in_flight_count_as_batch(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,17 @@ def test_the_default_results_directory_is_named_by_the_run_or_the_preset(tmp_pat
     run = Experiment((StrategyGrid("cot"), StrategyGrid("sc")), task="sudoku")
     assert run.default_out() == Path("results/sudoku-sudoku6_search-cot-sc")
     assert Experiment((StrategyGrid("cot"),), name="cpu-demo").default_out() == Path("results/cpu-demo")
+
+
+def test_a_latency_run_has_its_own_default_directory_though_it_shares_the_config_hash() -> None:
+    batch = Experiment((StrategyGrid("cot"),), split="cd3", model="m")
+    latency = dataclasses.replace(batch, concurrency=1)
+    assert batch.default_out() == Path("results/countdown-cd3-cot")
+    assert latency.default_out() == Path("results/countdown-cd3-cot-latency")
+    named = Experiment((StrategyGrid("cot"),), name="cpu-demo", concurrency=1)
+    assert named.default_out() == Path("results/cpu-demo-latency")
+    # The hash is what a resumed run checks a directory against: the directory alone keeps the two apart.
+    assert build(latency)[0].config_hash() == build(batch)[0].config_hash()
 
 
 def test_one_configuration_on_two_models_is_one_run_on_each() -> None:

@@ -1,5 +1,5 @@
-"""Every knob a user sets and every field at the engine boundary says what it means: a string literal right
-after the field, the convention vLLM's SamplingParams follows."""
+"""Every knob a user sets, every field of a run's configuration and every field at the engine boundary says
+what it means: a string literal right after the field, the convention vLLM's SamplingParams follows."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 
 from reasonbench.engine import types as engine_types
+from reasonbench.runner import RunConfig, StrategyConfig
 from reasonbench.strategies import STRATEGIES
 
 
@@ -71,4 +72,9 @@ ENGINE_TYPES = [
 
 @pytest.mark.parametrize("cls", ENGINE_TYPES, ids=lambda c: c.__name__)
 def test_every_field_at_the_engine_boundary_has_a_docstring(cls: type) -> None:
+    assert undocumented(cls) == []
+
+
+@pytest.mark.parametrize("cls", [RunConfig, StrategyConfig], ids=lambda c: c.__name__)
+def test_every_field_of_a_runs_configuration_has_a_docstring(cls: type) -> None:
     assert undocumented(cls) == []

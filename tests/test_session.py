@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import json
 import subprocess
@@ -14,8 +15,9 @@ import pytest
 from rich.console import Console
 
 from fakes import FakeEngine
-from reasonbench import session
+from reasonbench import analysis, session
 from reasonbench.budget import Budget
+from reasonbench.experiment import Experiment, StrategyGrid
 from reasonbench.results import read_rows
 from reasonbench.runner import RunConfig, StrategyConfig, run_async
 from reasonbench.strategies.bon import BoNParams
@@ -177,3 +179,19 @@ def test_a_configuration_on_two_models_resumes_on_each(tmp_path: Path, fake_engi
     fake_engines.clear()
     session.run(read_preset(preset), out, console=QUIET)
     assert fake_engines == []  # both complete: no engine opens
+
+
+def test_a_latency_run_after_a_batch_run_times_its_problems_in_its_own_directory(
+    monkeypatch, tmp_path: Path, fake_engines: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the default results directories are relative
+    cot = StrategyGrid("cot", {"max_tokens": 50_000})
+    batch = Experiment((cot,), split="cd3", n_problems=3, budgets=("60000",), model="model-a", concurrency=4)
+    (batch_dir,) = session.run(batch, console=QUIET)
+    (latency_dir,) = session.run(dataclasses.replace(batch, concurrency=1), console=QUIET)
+    assert latency_dir != batch_dir
+    assert fake_engines == ["model-a", "model-a"]  # the latency run ran: it did not resume the batch run
+    assert len(read_rows(batch_dir)) == len(read_rows(latency_dir)) == 3
+    assert set(read_rows(latency_dir)["in_flight"]) == {1}
+    summary = analysis.summarize(analysis.load([batch_dir, latency_dir]).rows)
+    assert sorted(zip(summary["mode"], summary["n"], strict=True)) == [("batch", 3), ("latency", 3)]

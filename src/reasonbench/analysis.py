@@ -5,9 +5,11 @@ interval and the mean measured usage of every budget kind. Budget curves are fro
 (``stats``), one line per strategy, or per strategy and model when a strategy ran on several models (sc on
 the direct model and on the serial search model are two lines).
 
-Two columns are derived from the rows when they are loaded: ``mode`` (``latency`` for a row solved with no
-other problem in flight, else ``batch``), which keeps a latency-mode run apart from a batch run of the same
-configuration, and ``line`` (``sc``, or ``sc · countdown-sos`` when sc ran on several models).
+Two columns are derived from the rows when they are loaded: ``mode`` (``latency`` for the rows of a run of
+one problem at a time, ``--latency-mode``, else ``batch``), which keeps a latency-mode run apart from a batch
+run of the same configuration, and ``line`` (``sc``, or ``sc · countdown-sos`` when sc ran on several models).
+A run's mode is read from its manifest (its concurrency); rows whose manifest predates it are ``latency``
+when they were solved with no other problem in flight.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ USAGE: dict[str, tuple[str, str]] = {
 }
 GROUP = ["task", "split", "model", "strategy", "config_id", "config_label", "budget", "mode"]
 LATENCY, BATCH = "latency", "batch"
-"""The two values of ``mode``: one problem at a time (``in_flight == 1``), or several sharing the engine."""
+"""The two values of ``mode``: a run of one problem at a time (concurrency 1), or of several sharing the
+engine."""
 
 
 @dataclass(frozen=True)
@@ -69,16 +72,30 @@ def load(paths: list[Path]) -> Results:
         df = read_rows(path)
         if df.empty:
             raise UserError(f"{path} holds no result rows yet")
-        frames.append(_with_in_flight(df, manifest))
+        frames.append(_with_in_flight(df, manifest).assign(mode=_run_mode(manifest)))
     return Results(annotate(pd.concat(frames, ignore_index=True)), manifests)
+
+
+def _concurrency(manifest: dict[str, Any]) -> int | None:
+    """The run's concurrency (``1``: latency mode); ``None`` in a manifest that predates it."""
+    concurrency = manifest.get("concurrency")
+    return concurrency if isinstance(concurrency, int) and concurrency > 0 else None
+
+
+def _run_mode(manifest: dict[str, Any]) -> str | None:
+    """The mode of a run as its manifest records it; ``None`` when the manifest does not say."""
+    concurrency = _concurrency(manifest)
+    if concurrency is None:
+        return None
+    return LATENCY if concurrency == 1 else BATCH
 
 
 def _with_in_flight(df: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
     """Rows written before ``in_flight`` was recorded get the run's concurrency (at most its row count):
     the most problems that can have shared the engine."""
-    concurrency = manifest.get("concurrency")
-    known = df["in_flight"] if "in_flight" in df else pd.Series(float("nan"), index=df.index)
-    if isinstance(concurrency, int) and concurrency > 0:
+    concurrency = _concurrency(manifest)
+    known = _in_flight(df)
+    if concurrency is not None:
         known = known.fillna(min(concurrency, len(df)))
     return df.assign(in_flight=known)
 
@@ -86,11 +103,27 @@ def _with_in_flight(df: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
 def annotate(rows: pd.DataFrame) -> pd.DataFrame:
     """``rows`` with the derived ``mode`` and ``line`` columns (see the module docstring). ``line`` depends
     on all of ``rows``: annotate everything that is analysed together, once."""
-    in_flight = rows["in_flight"] if "in_flight" in rows else pd.Series(float("nan"), index=rows.index)
-    mode = in_flight.eq(1).map({True: LATENCY, False: BATCH})
     several = rows.groupby("strategy")["model"].transform("nunique") > 1
     line = rows["strategy"].where(~several, rows["strategy"] + " · " + rows["model"])
-    return rows.assign(mode=mode.astype(object), line=line.astype(object))
+    return rows.assign(mode=_modes(rows), line=line.astype(object))
+
+
+def _modes(rows: pd.DataFrame) -> pd.Series:
+    """Each row's mode: its run's (the ``mode`` column :func:`load` sets from the manifest) where known,
+    else ``latency`` for a row solved with no other problem in flight and ``batch`` otherwise.
+
+    The run's own setting comes first because one row's ``in_flight`` can be 1 in a batch run too: the
+    last job of a resumed run may happen to run alone.
+    """
+    in_flight = _in_flight(rows)
+    by_row = in_flight.eq(1).map({True: LATENCY, False: BATCH}).astype(object)
+    if "mode" not in rows:
+        return by_row
+    return rows["mode"].where(rows["mode"].notna(), by_row).astype(object)
+
+
+def _in_flight(rows: pd.DataFrame) -> pd.Series:
+    return rows["in_flight"] if "in_flight" in rows else pd.Series(float("nan"), index=rows.index)
 
 
 def _annotated(rows: pd.DataFrame) -> pd.DataFrame:
@@ -126,11 +159,11 @@ def in_flight_label(in_flight: Any) -> str:
 
 def latency_view(rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """The rows a latency axis should use, and how their latency was measured: only the latency-mode rows
-    (one problem at a time) when there are any, else every row, labelled as batch latency."""
-    in_flight = rows["in_flight"] if "in_flight" in rows else pd.Series(float("nan"), index=rows.index)
-    if (in_flight == 1).any():
-        return rows[in_flight == 1], "one at a time"
-    return rows, f"batch: {in_flight_label(in_flight.max())}"
+    (one problem at a time; their ``mode``) when there are any, else every row, labelled as batch latency."""
+    alone = _modes(rows) == LATENCY
+    if alone.any():
+        return rows[alone], "one at a time"
+    return rows, f"batch: {in_flight_label(_in_flight(rows).max())}"
 
 
 def summarize(rows: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
@@ -153,7 +186,7 @@ def summarize(rows: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
             critical_path=float(g["critical_path"].mean()),
             latency_s=float(g["latency_s"].mean()),
             threads=float(g["threads"].mean()),
-            in_flight=float(g["in_flight"].max()) if "in_flight" in g else float("nan"),
+            in_flight=float(_in_flight(g).max()),
             budget_context=g["budget_context"].iloc[0],
             budget_tokens=g["budget_tokens"].iloc[0],
             budget_latency_s=g["budget_latency_s"].iloc[0],

@@ -89,11 +89,17 @@ class Experiment:
             raise UserError(f"--shard must be i/N with 0 <= i < N, got {i}/{n}")
 
     def default_out(self) -> Path:
-        """Where the results go unless the user says otherwise."""
+        """Where the results go unless the user says otherwise: ``results/<name>``, with ``-latency``
+        after it for a run of one problem at a time."""
         if self.name is not None:
-            return Path("results") / self.name
-        split = resolve_split(get_task(self.task), self.split)
-        return Path("results") / f"{self.task}-{split}-{'-'.join(s.name for s in self.strategies)}"
+            name = self.name
+        else:
+            split = resolve_split(get_task(self.task), self.split)
+            name = f"{self.task}-{split}-{'-'.join(s.name for s in self.strategies)}"
+        # The config hash leaves concurrency out (the committed references' hashes stay as they are): in the
+        # batch run's directory a latency run would find the rows it should time already there, or add its
+        # own among the batch rows.
+        return Path("results") / (f"{name}-latency" if self.concurrency == 1 else name)
 
 
 def parse_key_values(pairs: list[str], flag: str) -> dict[str, Any]:

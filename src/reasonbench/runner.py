@@ -44,7 +44,9 @@ class StrategyConfig:
     """One strategy with its parameters."""
 
     name: str
+    """The registered name of the strategy."""
     params: Any
+    """An instance of the strategy's parameter dataclass."""
 
     @property
     def id(self) -> str:
@@ -57,19 +59,34 @@ class StrategyConfig:
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything that determines a run's rows (the config hash covers all but the output location)."""
+    """Everything that determines a run's rows (the config hash covers all but ``concurrency``, ``shard``
+    and ``derive``)."""
 
     task: str
+    """A registered task (``countdown``, ``sudoku``)."""
     split: str
+    """The task's split, resolved: never the default's ``None``."""
     strategies: tuple[StrategyConfig, ...]
+    """The strategy configurations that share this run's engine."""
     budgets: tuple[Budget, ...]
+    """The budgets every configuration runs under."""
     n_problems: int
+    """The first ``n_problems`` problems of the split (its frozen val set when there is one)."""
     seeds: tuple[int, ...] = (0,)
+    """Seeds; each problem runs once per seed."""
     model: str = ""
+    """What the engine loads: a model directory, a shipped model's name or a hub id; ``openai``: the name
+    the server serves the model under."""
     backend: str = "vllm"
+    """``vllm`` (in-process) or ``openai`` (a running server)."""
     profile: str = "trace"
+    """Prompt profile: ``trace`` or ``instruct``."""
     engine_options: dict[str, Any] = field(default_factory=dict)
+    """The engine's options in their canonical form (:func:`~reasonbench.experiment.engine_options`)."""
     concurrency: int = DEFAULT_CONCURRENCY
+    """Problems in flight at once; 1 is latency mode, where each problem's wall-clock is its own. Not in
+    the config hash: a latency run gets its own default directory instead
+    (:meth:`~reasonbench.experiment.Experiment.default_out`)."""
     shard: tuple[int, int] = (0, 1)
     """``(i, N)``: run only problems ``i, i+N, i+2N, ...``. Not in the config hash, so the shards of one
     run share a results directory (or merge by copying their row files together)."""

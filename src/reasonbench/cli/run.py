@@ -92,7 +92,11 @@ def run_cmd(
     ] = 100,
     seed: Annotated[list[int] | None, typer.Option(help="Seed(s); repeatable.")] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Results directory (default: results/<task>-<split>-<strategy>).")
+        Path | None,
+        typer.Option(
+            help="Results directory (default: results/<task>-<split>-<strategy>, -latency after it with "
+            "--latency-mode)."
+        ),
     ] = None,
     backend: Annotated[str, typer.Option(help="vllm (in-process) or openai (a running server).")] = "vllm",
     base_url: Annotated[
@@ -162,7 +166,10 @@ def sweep_cmd(
         int | None, typer.Option("--n-problems", "-n", min=1, help="Override the preset's problem count.")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Results directory (default: results/<preset name>).")
+        Path | None,
+        typer.Option(
+            help="Results directory (default: results/<preset name>, -latency after it for concurrency 1)."
+        ),
     ] = None,
     shard: ShardOpt = None,
     derive: DeriveOpt = True,

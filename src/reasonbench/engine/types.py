@@ -178,5 +178,3 @@ class ModelInfo:
     """Transformer layers (for the FLOPs estimate's attention term)."""
     d_model: int = 0
     """Hidden width (for the FLOPs estimate's attention term)."""
-    extra: dict[str, str] = field(default_factory=dict)
-    """Backend-specific facts about the model, name to text."""
