@@ -12,11 +12,13 @@ from reasonbench.train.card import write_card
 from reasonbench.train.recipe import Recipe
 
 
-def _card(tmp_path: Path, task: str, split: str, trace: str) -> str:
+def _card(tmp_path: Path, task: str, split: str, trace: str, init_from: str = "") -> str:
     run_dir, model_dir = tmp_path / "run", tmp_path / "model"
     run_dir.mkdir()
     model_dir.mkdir()
-    recipe = Recipe(name="probe", task=task, split=split, trace=trace, n_problems=10, eval_problems=5)
+    recipe = Recipe(
+        name="probe", task=task, split=split, trace=trace, n_problems=10, eval_problems=5, init_from=init_from
+    )
     (run_dir / "recipe.json").write_text(json.dumps(dataclasses.asdict(recipe)))
     step = {"step": 100, "tokens_seen": 1e6, "loss": 0.5, "elapsed_s": 60.0}
     (run_dir / "train_log.jsonl").write_text(json.dumps(step) + "\n")
@@ -42,3 +44,15 @@ def test_a_card_counts_the_documents_a_spawn_trace_makes_per_problem(tmp_path, t
 
 def test_a_serial_trace_is_one_document_per_problem(tmp_path) -> None:
     assert "excluded), one trace each" in _card(tmp_path, "sudoku", "sudoku4", "dfs")
+
+
+@pytest.mark.parametrize(
+    ("init_from", "said"),
+    [
+        ("", "trained from scratch"),
+        ("countdown-sos", "from the weights of `countdown-sos`"),
+        ("runs/train/countdown-sos/model", "from the weights of `countdown-sos`"),  # a run's export
+    ],
+)
+def test_a_card_names_the_model_it_was_warm_started_from(tmp_path, init_from: str, said: str) -> None:
+    assert said in " ".join(_card(tmp_path, "sudoku", "sudoku4", "dfs", init_from).split())

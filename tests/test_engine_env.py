@@ -8,7 +8,7 @@ import os
 import pytest
 from huggingface_hub import constants
 
-from reasonbench.engine.vllm_backend import CPU_ENV, cpu_env, hub_offline
+from reasonbench.engine.vllm_backend import CPU_ENV, cpu_env, dtype_for, hub_offline
 
 
 @pytest.mark.parametrize("before", [False, True])
@@ -65,3 +65,18 @@ def test_a_real_engine_loads_in_process_under_the_scoped_env_and_leaves_none_beh
     engine = VLLMEngine(tiny_model_dir, max_model_len=256)
     assert type(engine._engine.engine_core).__name__ == "InprocClient"
     assert not any(key in os.environ for key in CPU_ENV)
+
+
+@pytest.mark.parametrize(
+    ("cuda", "machine", "flags", "dtype"),
+    [
+        (False, "x86_64", {"avx2", "fma"}, "float32"),  # bf16 emulated: float32 is faster
+        (False, "x86_64", {"avx2", "avx512f", "avx512_bf16"}, "bfloat16"),
+        (False, "x86_64", {"avx2", "amx_bf16"}, "bfloat16"),
+        (True, "x86_64", {"avx2"}, "bfloat16"),  # the GPU computes, whatever the host CPU lacks
+        (False, "aarch64", {"fp", "asimd"}, "bfloat16"),
+        (False, "x86_64", None, "bfloat16"),  # flags unknown: the shipped models' own dtype
+    ],
+)
+def test_the_default_dtype_is_float32_only_where_bf16_is_emulated(cuda, machine, flags, dtype) -> None:
+    assert dtype_for(cuda=cuda, machine=machine, cpu_flags=flags) == dtype

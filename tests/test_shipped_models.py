@@ -66,9 +66,10 @@ def test_defaults_prefer_the_fitting_model_and_fall_back(monkeypatch, tmp_path) 
 @pytest.mark.parametrize(
     ("task", "split", "strategy", "budget", "model", "at_least"),
     [
-        # Greedy decoding: the committed reference runs solve 16 of these 20 (results/cpu-demo, 2k) and 20
-        # of 20 (results/sudoku4-dfs); two flips are allowed for batch-dependent bf16 numerics.
-        ("countdown", "cd3", "backtrack", "2k", "countdown-sos", 14),
+        # Greedy decoding: the committed reference runs solve 7 of these 20 (results/cpu-demo, 2k; an
+        # untrained model solves none) and 20 of 20 (results/sudoku4-dfs); two flips are allowed for
+        # batch-dependent numerics.
+        ("countdown", "cd4", "backtrack", "2k", "countdown-sos", 5),
         ("sudoku", "sudoku4", "cot", "512", "sudoku4-dfs", 18),
     ],
 )

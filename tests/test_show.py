@@ -26,7 +26,7 @@ from reasonbench.threads import ThreadNode, critical_ids, thread_tree
 
 TASK = get_task("countdown")
 REPO = Path(__file__).resolve().parents[1]
-DEMO = REPO / "results" / "cpu-demo"
+DEMO = REPO / "results" / "cd3-demo"
 GARBAGE = "<Calling Sub Searches>\nnot a line\n<End Calling Sub Searches>\n"
 
 
@@ -381,14 +381,14 @@ def test_a_real_apr_run_records_timing_that_show_and_the_timeline_read(capsys, t
 
     config = RunConfig(
         task="countdown",
-        split="cd3",
+        split="cd4",
         strategies=(StrategyConfig("apr", APRParams()),),
-        budgets=(Budget(context=1024),),
-        n_problems=1,  # the shipped model spawns 8 children on cd3-00000
+        budgets=(Budget(context=2048),),
+        n_problems=1,  # the shipped model spawns 10 children on cd4-00000 and solves it at 2k
         model="countdown-apr",
         concurrency=1,
     )
-    engine = open_engine("vllm", "countdown-apr", dtype="bfloat16", timing_stats=True)  # as latency mode
+    engine = open_engine("vllm", "countdown-apr", timing_stats=True)  # as latency mode
 
     async def go() -> None:
         await engine.warmup()

@@ -161,7 +161,7 @@ def test_the_shipped_apr_model_runs_under_a_sub_call_budget_prefix_on_the_real_e
     from reasonbench.engine import open_engine
 
     spec = STRATEGIES.get("apr")
-    engine = open_engine("vllm", "countdown-apr", dtype="bfloat16")
+    engine = open_engine("vllm", "countdown-apr")
 
     async def go() -> list:
         await engine.warmup()

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from reasonbench.budget import Budget
-from reasonbench.engine.vllm_backend import DEFAULT_DTYPE
+from reasonbench.engine.vllm_backend import default_dtype
 from reasonbench.errors import UserError
 from reasonbench.runner import DEFAULT_CONCURRENCY, RunConfig, StrategyConfig
 from reasonbench.strategies.base import resolve
 from reasonbench.tasks import get_task, resolve_split
 
-_VLLM_DEFAULTS = {"dtype": DEFAULT_DTYPE, "tensor_parallel_size": 1, "data_parallel_size": 1}
+_VLLM_DEFAULTS = {"tensor_parallel_size": 1, "data_parallel_size": 1}
 # Keywords of a backend's constructor that are not engine options a user sets.
 _NOT_OPTIONS = {"engine_args", "name"}
 
@@ -149,15 +149,16 @@ def _keywords(backend: str) -> set[str]:
 def engine_options(backend: str, options: Mapping[str, Any]) -> dict[str, Any]:
     """A run's engine options in their one canonical form.
 
-    Options the backend's constructor names stay at the top level, with the defaults filled in (vLLM:
-    dtype :data:`DEFAULT_DTYPE`, no tensor or data parallelism); any other vLLM ``EngineArgs`` key goes
-    into ``engine_args``, sorted, wherever it was given (top level or nested). ``None`` means "not set".
-    The openai backend passes nothing through: an option it does not take is a one-line error.
+    Options the backend's constructor names stay at the top level, with the defaults filled in (vLLM: the
+    machine's :func:`~reasonbench.engine.vllm_backend.default_dtype`, no tensor or data parallelism); any
+    other vLLM ``EngineArgs`` key goes into ``engine_args``, sorted, wherever it was given (top level or
+    nested). ``None`` means "not set". The openai backend passes nothing through: an option it does not
+    take is a one-line error.
     """
     named = _keywords(backend)
     given = {k.replace("-", "_"): v for k, v in options.items() if v is not None}
     extra = dict(given.pop("engine_args", None) or {})
-    out: dict[str, Any] = dict(_VLLM_DEFAULTS) if backend == "vllm" else {}
+    out: dict[str, Any] = {"dtype": default_dtype(), **_VLLM_DEFAULTS} if backend == "vllm" else {}
     for key, value in given.items():
         if key in named:
             out[key] = value

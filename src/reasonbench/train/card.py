@@ -1,6 +1,6 @@
 """Model cards: the README.md shipped in each model directory, written from the training run itself.
 
-    python -m reasonbench.train.card runs/train/countdown-sos src/reasonbench/models/countdown-sos \\
+    python -m reasonbench.train.card runs/train/countdown-sos-cd4 src/reasonbench/models/countdown-sos \\
         --results results/cpu-demo/countdown-sos
 
 It records the recipe, the data, tokens seen, wall-clock, hardware, the learning curve (loss and val
@@ -195,7 +195,9 @@ def write_card(
         f"batch {recipe['batch_size']} x {recipe['seq_len']}"
     )
     init = recipe.get("init_from") or ""
-    origin = f"from the weights of `{Path(init).name}`" if init else "from scratch"
+    # A training run's export is ``<run>/model``: the run names the model.
+    source = Path(init).parent.name if Path(init).name == "model" else Path(init).name
+    origin = f"from the weights of `{source}`" if init else "from scratch"
     text = f"""# {recipe["name"]}
 
 A {recipe["layers"]}-layer, {recipe["width"]}-wide Llama ({params.get("vocab_size")}-token trace tokenizer)

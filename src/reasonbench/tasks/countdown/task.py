@@ -33,7 +33,9 @@ class CountdownTask:
     """Countdown under the default rules (every number used exactly once; see ``rules.py``)."""
 
     name = "countdown"
-    default_split = "cd3"
+    # APR's own setting; cd3 stays a named split (its search tree is too shallow to show spawn/join's
+    # advantage: the parent alone writes a whole serial search).
+    default_split = "cd4"
     trace_phrases = trace_grammar.PHRASES
 
     def splits(self) -> list[str]:
