@@ -195,3 +195,18 @@ def test_a_latency_run_after_a_batch_run_times_its_problems_in_its_own_directory
     assert set(read_rows(latency_dir)["in_flight"]) == {1}
     summary = analysis.summarize(analysis.load([batch_dir, latency_dir]).rows)
     assert sorted(zip(summary["mode"], summary["n"], strict=True)) == [("batch", 3), ("latency", 3)]
+
+
+def test_a_latency_run_is_refused_a_directory_that_holds_the_batch_run(
+    tmp_path: Path, fake_engines: list[str]
+) -> None:
+    from reasonbench.errors import UserError
+
+    cot = StrategyGrid("cot", {"max_tokens": 50_000})
+    batch = Experiment((cot,), split="cd3", n_problems=3, budgets=("60000",), model="model-a", concurrency=4)
+    out = tmp_path / "res"
+    session.run(batch, out, console=QUIET)
+    with pytest.raises(UserError, match="holds a batch run"):
+        session.run(dataclasses.replace(batch, concurrency=1), out, console=QUIET)
+    session.run(dataclasses.replace(batch, concurrency=8), out, console=QUIET)  # same mode: resumes
+    assert len(read_rows(out)) == 3

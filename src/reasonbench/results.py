@@ -206,23 +206,34 @@ def run_manifest(config: RunConfig, model_name: str) -> dict[str, Any]:
     }
 
 
-def check_same_config(directory: Path, config_hash: str) -> None:
-    """Refuse to resume into ``directory`` when it holds rows of another configuration.
+def check_same_config(directory: Path, config_hash: str, concurrency: int | None = None) -> None:
+    """Refuse to resume into ``directory`` when it holds rows of another configuration, or of the same
+    configuration measured in the other mode (one problem at a time against many in flight).
 
-    Mixing them would make one Parquet dataset answer two questions; the user picks another ``--out``.
+    Mixing them would make one Parquet dataset answer two questions; the user picks another ``--out``. The
+    config hash leaves concurrency out, so that a batch run resumes at another width; only the mode, which
+    changes what a row's latency means, must match.
     """
     path = directory / MANIFEST
     if not path.exists():
         return
     try:
-        old = json.loads(path.read_text()).get("config_hash")
+        old = json.loads(path.read_text())
+        old_hash, old_concurrency = old.get("config_hash"), old.get("concurrency")
     except (OSError, ValueError, AttributeError):
         raise UserError(f"{path} is unreadable; choose another --out") from None
-    if old != config_hash:
+    if old_hash != config_hash:
         raise UserError(
-            f"{directory} holds results of another configuration ({old} != {config_hash}); "
+            f"{directory} holds results of another configuration ({old_hash} != {config_hash}); "
             "choose another --out or remove it"
         )
+    if (
+        isinstance(old_concurrency, int)
+        and concurrency is not None
+        and (old_concurrency == 1) != (concurrency == 1)
+    ):
+        held = "a latency run (one problem at a time)" if old_concurrency == 1 else "a batch run"
+        raise UserError(f"{directory} holds {held} of this configuration; choose another --out for this one")
 
 
 @dataclass
@@ -250,7 +261,9 @@ class ResultWriter:
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / MANIFEST
         if path.exists():
-            check_same_config(self.directory, self.manifest.get("config_hash", ""))
+            check_same_config(
+                self.directory, self.manifest.get("config_hash", ""), self.manifest.get("concurrency")
+            )
         else:
             tmp = path.with_suffix(".tmp")
             tmp.write_text(json.dumps(self.manifest, indent=2, sort_keys=True))
