@@ -18,7 +18,7 @@ import pytest
 from reasonbench import analysis, plot, regress, report
 from reasonbench.cli import main
 from reasonbench.errors import UserError
-from reasonbench.results import ResultWriter
+from reasonbench.results import ResultWriter, run_mode
 from reasonbench.rows import COLUMNS, Row
 
 matplotlib.use("Agg")
@@ -861,3 +861,33 @@ def test_console_script_report_json(run_dir: Path) -> None:
     records = json.loads(proc.stdout)
     assert [r["n"] for r in records] == [10, 10, 10, 10, 2]
     assert not any(math.isnan(r["ci_lo"]) for r in records)
+
+
+@pytest.mark.parametrize(
+    ("concurrency", "mode"),
+    [
+        (1, "latency"),
+        (2, "batch"),
+        (256, "batch"),
+        (0, None),
+        (-1, None),
+        (True, None),
+        ("1", None),
+        (None, None),
+        (1.0, None),
+    ],
+)
+def test_a_runs_mode_is_read_only_from_a_positive_integer_concurrency(
+    concurrency: Any, mode: str | None
+) -> None:
+    assert run_mode(concurrency) == mode
+
+
+def test_the_batch_latency_label_spans_the_widths_the_lines_ran_at(tmp_path: Path) -> None:
+    wide = [{**r, "in_flight": 64} for r in group(4, 2, strategy="sc")]
+    narrow = [{**r, "in_flight": 16} for r in group(4, 2, strategy="cot")]
+    rows = analysis.load([write_run(tmp_path / "r", wide + narrow, concurrency=64)]).rows
+    assert analysis.latency_view(rows)[1] == "batch: 16-64 in flight"
+    assert analysis.latency_view(analysis.summarize(rows))[1] == "batch: 16-64 in flight"
+    only_wide = analysis.load([write_run(tmp_path / "w", wide, concurrency=64)]).rows
+    assert analysis.latency_view(only_wide)[1] == "batch: 64 in flight"

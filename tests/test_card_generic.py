@@ -51,8 +51,21 @@ def test_a_serial_trace_is_one_document_per_problem(tmp_path) -> None:
     [
         ("", "trained from scratch"),
         ("countdown-sos", "from the weights of `countdown-sos`"),
-        ("runs/train/countdown-sos/model", "from the weights of `countdown-sos`"),  # a run's export
+        (
+            "runs/train/countdown-sos/model",
+            "from the weights the `countdown-sos` recipe trained",
+        ),  # an export
     ],
 )
 def test_a_card_names_the_model_it_was_warm_started_from(tmp_path, init_from: str, said: str) -> None:
     assert said in " ".join(_card(tmp_path, "sudoku", "sudoku4", "dfs", init_from).split())
+
+
+def test_a_shipped_card_is_titled_by_the_model_and_names_the_recipe_that_trained_it(tmp_path) -> None:
+    run_card = _card(tmp_path, "sudoku", "sudoku4", "dfs")
+    assert run_card.startswith("# probe\n")
+    shipped = tmp_path / "sudoku-dfs"
+    (tmp_path / "model").rename(shipped)
+    card = write_card(tmp_path / "run", shipped).read_text()
+    assert card.startswith("# sudoku-dfs\n")
+    assert "by reasonbench's recipe `probe`" in " ".join(card.split())

@@ -24,7 +24,7 @@ import pandas as pd
 
 from reasonbench import stats
 from reasonbench.errors import UserError
-from reasonbench.results import MANIFEST, read_rows
+from reasonbench.results import BATCH, LATENCY, MANIFEST, read_rows, run_mode
 
 # Budget kinds: CLI name -> (row column holding the measured usage, axis label).
 USAGE: dict[str, tuple[str, str]] = {
@@ -34,9 +34,6 @@ USAGE: dict[str, tuple[str, str]] = {
     "latency": ("latency_s", "wall-clock per problem (s)"),
 }
 GROUP = ["task", "split", "model", "strategy", "config_id", "config_label", "budget", "mode"]
-LATENCY, BATCH = "latency", "batch"
-"""The two values of ``mode``: a run of one problem at a time (concurrency 1), or of several sharing the
-engine."""
 
 
 @dataclass(frozen=True)
@@ -72,30 +69,16 @@ def load(paths: list[Path]) -> Results:
         df = read_rows(path)
         if df.empty:
             raise UserError(f"{path} holds no result rows yet")
-        frames.append(_with_in_flight(df, manifest).assign(mode=_run_mode(manifest)))
+        frames.append(_with_in_flight(df, manifest).assign(mode=run_mode(manifest.get("concurrency"))))
     return Results(annotate(pd.concat(frames, ignore_index=True)), manifests)
-
-
-def _concurrency(manifest: dict[str, Any]) -> int | None:
-    """The run's concurrency (``1``: latency mode); ``None`` in a manifest that predates it."""
-    concurrency = manifest.get("concurrency")
-    return concurrency if isinstance(concurrency, int) and concurrency > 0 else None
-
-
-def _run_mode(manifest: dict[str, Any]) -> str | None:
-    """The mode of a run as its manifest records it; ``None`` when the manifest does not say."""
-    concurrency = _concurrency(manifest)
-    if concurrency is None:
-        return None
-    return LATENCY if concurrency == 1 else BATCH
 
 
 def _with_in_flight(df: pd.DataFrame, manifest: dict[str, Any]) -> pd.DataFrame:
     """Rows written before ``in_flight`` was recorded get the run's concurrency (at most its row count):
     the most problems that can have shared the engine."""
-    concurrency = _concurrency(manifest)
+    concurrency = manifest.get("concurrency")
     known = _in_flight(df)
-    if concurrency is not None:
+    if run_mode(concurrency) is not None:
         known = known.fillna(min(concurrency, len(df)))
     return df.assign(in_flight=known)
 
@@ -116,7 +99,9 @@ def _modes(rows: pd.DataFrame) -> pd.Series:
     last job of a resumed run may happen to run alone.
     """
     in_flight = _in_flight(rows)
-    by_row = in_flight.eq(1).map({True: LATENCY, False: BATCH}).astype(object)
+    by_row = in_flight.map(lambda n: LATENCY if n == n and run_mode(int(n)) == LATENCY else BATCH).astype(
+        object
+    )
     if "mode" not in rows:
         return by_row
     return rows["mode"].where(rows["mode"].notna(), by_row).astype(object)
@@ -163,7 +148,15 @@ def latency_view(rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     alone = _modes(rows) == LATENCY
     if alone.any():
         return rows[alone], "one at a time"
-    return rows, f"batch: {in_flight_label(_in_flight(rows).max())}"
+    # Each line was measured at its own width (a model's engine runs its strategies' jobs together), so
+    # the label spans the groups' widths rather than naming the widest, as the report's rows do.
+    key = [c for c in GROUP if c in rows.columns]
+    in_flight = _in_flight(rows)
+    widths = in_flight.groupby([rows[c] for c in key], dropna=False).max() if key else in_flight.agg(["max"])
+    widths = widths.dropna()
+    if widths.empty or widths.min() == widths.max():
+        return rows, f"batch: {in_flight_label(_in_flight(rows).max())}"
+    return rows, f"batch: {int(widths.min())}-{int(widths.max())} in flight"
 
 
 def summarize(rows: pd.DataFrame, seed: int = 0) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from typing import Any
 from reasonbench.budget import Budget
 from reasonbench.engine.vllm_backend import default_dtype
 from reasonbench.errors import UserError
+from reasonbench.results import LATENCY, run_mode
 from reasonbench.runner import DEFAULT_CONCURRENCY, RunConfig, StrategyConfig
 from reasonbench.strategies.base import resolve
 from reasonbench.tasks import get_task, resolve_split
@@ -99,7 +100,7 @@ class Experiment:
         # The config hash leaves concurrency out (the committed references' hashes stay as they are): in the
         # batch run's directory a latency run would find the rows it should time already there, or add its
         # own among the batch rows.
-        return Path("results") / (f"{name}-latency" if self.concurrency == 1 else name)
+        return Path("results") / (f"{name}-{LATENCY}" if run_mode(self.concurrency) == LATENCY else name)
 
 
 def parse_key_values(pairs: list[str], flag: str) -> dict[str, Any]:

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from reasonbench.runner import RunConfig
 
 MANIFEST = "manifest.json"
+LATENCY, BATCH = "latency", "batch"
+"""The two run modes (see :func:`run_mode`): one problem at a time, or several sharing the engine."""
 
 MANIFEST_KEY = b"reasonbench.manifest"
 ABSORBED_KEY = b"reasonbench.absorbed"
@@ -206,6 +208,15 @@ def run_manifest(config: RunConfig, model_name: str) -> dict[str, Any]:
     }
 
 
+def run_mode(concurrency: object) -> str | None:
+    """The mode of a run of this concurrency: ``latency`` (one problem at a time, so a row's latency is
+    that problem's alone) or ``batch``; ``None`` when the concurrency is unknown (a manifest that predates
+    it). The one place that rule lives: results directories, analysis and resume all ask here."""
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
+        return None
+    return LATENCY if concurrency == 1 else BATCH
+
+
 def check_same_config(directory: Path, config_hash: str, concurrency: int | None = None) -> None:
     """Refuse to resume into ``directory`` when it holds rows of another configuration, or of the same
     configuration measured in the other mode (one problem at a time against many in flight).
@@ -227,12 +238,9 @@ def check_same_config(directory: Path, config_hash: str, concurrency: int | None
             f"{directory} holds results of another configuration ({old_hash} != {config_hash}); "
             "choose another --out or remove it"
         )
-    if (
-        isinstance(old_concurrency, int)
-        and concurrency is not None
-        and (old_concurrency == 1) != (concurrency == 1)
-    ):
-        held = "a latency run (one problem at a time)" if old_concurrency == 1 else "a batch run"
+    old_mode, mode = run_mode(old_concurrency), run_mode(concurrency)
+    if old_mode is not None and mode is not None and old_mode != mode:
+        held = "a latency run (one problem at a time)" if old_mode == LATENCY else "a batch run"
         raise UserError(f"{directory} holds {held} of this configuration; choose another --out for this one")
 
 

@@ -195,14 +195,22 @@ def write_card(
         f"batch {recipe['batch_size']} x {recipe['seq_len']}"
     )
     init = recipe.get("init_from") or ""
-    # A training run's export is ``<run>/model``: the run names the model.
-    source = Path(init).parent.name if Path(init).name == "model" else Path(init).name
-    origin = f"from the weights of `{source}`" if init else "from scratch"
-    text = f"""# {recipe["name"]}
+    # A training run's export is ``<run>/model``: the run, named by its recipe, names the weights.
+    if not init:
+        origin = "from scratch"
+    elif Path(init).name == "model":
+        origin = f"from the weights the `{Path(init).parent.name}` recipe trained"
+    else:
+        origin = f"from the weights of `{Path(init).name}`"
+    # A shipped model is named by its directory (``countdown-apr``), which may differ from the recipe that
+    # trained it (``countdown-apr-cd4``); a run's own export (``<run>/model``) goes by the recipe's name.
+    name = recipe["name"] if model_dir.name == "model" else model_dir.name
+    text = f"""# {name}
 
 A {recipe["layers"]}-layer, {recipe["width"]}-wide Llama ({params.get("vocab_size")}-token trace tokenizer)
-trained {origin} by reasonbench on its own `{recipe["trace"]}` search traces of `{recipe["task"]}` split
-`{recipe["split"]}`. bf16 safetensors, {size / 1e6:.1f} MB. Loads in vLLM and transformers.
+trained {origin} by reasonbench's recipe `{recipe["name"]}` on its own `{recipe["trace"]}` search traces
+of `{recipe["task"]}` split `{recipe["split"]}`. bf16 safetensors, {size / 1e6:.1f} MB.
+Loads in vLLM and transformers.
 
 {retrain or f"Retrain with one command: `reasonbench train --recipe {recipe['name']}`."}
 
