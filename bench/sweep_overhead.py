@@ -1,16 +1,17 @@
 """The runner against raw ``vllm.LLM.generate`` on realistic sweeps, on the shipped models, same engine.
 
 Workloads (issue 12):
-  * ``backtrack``: ``countdown-sos`` on ``--prompts`` cd3 problems, greedy, a ``--window``-token context
-    window: the whole runner (meter, strategy, verifier, Parquet rows and their compaction) against one
-    ``LLM.generate`` call over the same prompts with the same ``max_tokens``.
+  * ``backtrack``: ``countdown-sos`` on ``--prompts`` problems of ``--split`` (cd4, the models' own),
+    greedy, a ``--window``-token context window: the whole runner (meter, strategy, verifier, Parquet
+    rows and their compaction) against one ``LLM.generate`` call over the same prompts
+    with the same ``max_tokens``.
   * ``apr``: ``countdown-apr`` spawn/join on the same problems. Raw vLLM cannot run spawn/join, so its side
     replays the runner's own requests (every parent segment and child, as the runner sent them) as one
     flat ``LLM.generate`` batch: the same tokens with no dependencies between them, an upper bound.
 The runner keeps ``RunConfig``'s default concurrency. Sides alternate for ``--repeats`` rounds, the prefix
 cache cleared before each; the median tokens/s of each side gives ``sweep ratio`` (goal >= 0.97).
 
-    python bench/sweep_overhead.py [--workload backtrack --workload apr] [--prompts 300] [--json out.json]
+    python bench/sweep_overhead.py [--workload backtrack --workload apr] [--prompts 100] [--json out.json]
     python bench/sweep_overhead.py --profile prof.out --workload backtrack --prompts 64 --repeats 1
 """
 
@@ -30,7 +31,10 @@ MODELS = {"backtrack": "countdown-sos", "apr": "countdown-apr"}
 
 def add_cli_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workload", action="append", choices=sorted(MODELS), default=None)
-    parser.add_argument("--prompts", type=int, default=300, help="cd3 problems per sweep")
+    # cd4 search decodes ~1.7k tokens a problem at a 2k window (the demo's backtrack rows) at ~450 tokens/s
+    # on 2 cores: 100 problems are ~6 min a side, where cd3's 300 were ~1.5 min.
+    parser.add_argument("--prompts", type=int, default=100, help="problems per sweep")
+    parser.add_argument("--split", default="cd4", help="Countdown split the shipped models were trained on")
     parser.add_argument("--window", type=int, default=2048, help="context window (tokens)")
     parser.add_argument("--repeats", type=int, default=3, help="alternating rounds; the median counts")
     parser.add_argument("--profile", default=None, help="cProfile the runner side into this file instead")
@@ -82,11 +86,11 @@ def run_workload(name: str, args: argparse.Namespace) -> dict:
         max_num_batched_tokens=16384,
     )
     engine = Capture(VLLMEngine.wrap(llm.llm_engine, path))
-    problems = load_problems("countdown", "cd3", args.prompts)
+    problems = load_problems("countdown", args.split, args.prompts)
     params = APRParams() if name == "apr" else BacktrackParams()
     config = RunConfig(
         task="countdown",
-        split="cd3",
+        split=args.split,
         strategies=(StrategyConfig(name, params),),
         budgets=(Budget(context=args.window),),
         n_problems=len(problems),
