@@ -31,8 +31,8 @@ MODELS = {"backtrack": "countdown-sos", "apr": "countdown-apr"}
 
 def add_cli_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workload", action="append", choices=sorted(MODELS), default=None)
-    # cd4 search decodes ~1.7k tokens a problem at a 2k window (the demo's backtrack rows) at ~450 tokens/s
-    # on 2 cores: 100 problems are ~6 min a side, where cd3's 300 were ~1.5 min.
+    # cd4 search decodes ~1.6k tokens a problem at a 2k window, ~4x cd3's: 100 problems (~160k tokens, about
+    # a minute a side on 2 cores) rather than cd3's 300.
     parser.add_argument("--prompts", type=int, default=100, help="problems per sweep")
     parser.add_argument("--split", default="cd4", help="Countdown split the shipped models were trained on")
     parser.add_argument("--window", type=int, default=2048, help="context window (tokens)")
