@@ -99,9 +99,8 @@ def _modes(rows: pd.DataFrame) -> pd.Series:
     last job of a resumed run may happen to run alone.
     """
     in_flight = _in_flight(rows)
-    by_row = in_flight.map(lambda n: LATENCY if n == n and run_mode(int(n)) == LATENCY else BATCH).astype(
-        object
-    )
+    # A row whose in_flight is unknown (or not a width) counts as batch.
+    by_row = in_flight.map(lambda n: BATCH if pd.isna(n) else run_mode(int(n)) or BATCH).astype(object)
     if "mode" not in rows:
         return by_row
     return rows["mode"].where(rows["mode"].notna(), by_row).astype(object)
@@ -153,10 +152,10 @@ def latency_view(rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     key = [c for c in GROUP if c in rows.columns]
     in_flight = _in_flight(rows)
     widths = in_flight.groupby([rows[c] for c in key], dropna=False).max() if key else in_flight.agg(["max"])
-    widths = widths.dropna()
-    if widths.empty or widths.min() == widths.max():
-        return rows, f"batch: {in_flight_label(_in_flight(rows).max())}"
-    return rows, f"batch: {int(widths.min())}-{int(widths.max())} in flight"
+    lo, hi = widths.min(), widths.max()
+    if widths.isna().all() or lo == hi:
+        return rows, f"batch: {in_flight_label(hi)}"
+    return rows, f"batch: {int(lo)}-{int(hi)} in flight"
 
 
 def summarize(rows: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
