@@ -81,6 +81,16 @@ def test_the_instruct_prompt_shows_the_sudoku_grid() -> None:
     assert all(puzzle[r * 4 : r * 4 + 4] in prompt for r in range(4))
 
 
+def test_the_instruct_prompt_shows_a_6x6_grid_although_our_models_read_filled_cell_lines() -> None:
+    problem = SUDOKU.generate("sudoku6_search", 1)[0]
+    puzzle = problem.data["puzzle"]
+    instruct = get_profile("instruct").prompt(SUDOKU, problem)
+    assert all(puzzle[r * 6 : r * 6 + 6] in instruct for r in range(6))
+    own = SUDOKU.prompt(problem)
+    assert not any(puzzle[r * 6 : r * 6 + 6] in own for r in range(6))
+    assert own.count(" = ") == sum(ch != "0" for ch in puzzle)
+
+
 def test_countdown_problem_key_ignores_the_order_of_the_numbers_and_the_index() -> None:
     a = Problem("countdown", "cd3", 4, {"target": 24, "nums": [4, 9, 3]})
     b = Problem("countdown", "custom", 0, {"target": 24, "nums": [3, 4, 9]})

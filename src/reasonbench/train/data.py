@@ -24,9 +24,9 @@ from reasonbench.tasks import get_task
 from reasonbench.tasks.base import Document, Problem
 from reasonbench.train.recipe import Recipe
 
-STREAM_FORMAT = 3
+STREAM_FORMAT = 4
 """Bumped when the stream's layout changes, so stale caches are rebuilt (2: given text is not trained;
-3: sudoku documents carry their prompt)."""
+3: sudoku documents carry their prompt; 4: sudoku boards above 4x4 are prompted as filled-cell lines)."""
 
 
 def training_problems(recipe: Recipe) -> list[Problem]:

@@ -68,12 +68,15 @@ class SudokuTask:
         return None if solution is None else grid_text(solution, size)
 
     def prompt(self, problem: Problem) -> str:
-        """The prompt text: ``Puzzle:`` and the grid rows (``traces.format_prompt``)."""
+        """The prompt text: ``Puzzle:`` and the board (``traces.format_prompt``)."""
         puzzle, size = _board(problem)
         return format_prompt(puzzle, size)
 
     def instruct_prompt(self, problem: Problem) -> str:
-        return "Solve this Sudoku puzzle (0 marks an empty cell):\n" + self.prompt(problem)
+        """For a general instruction model: the grid rows at every size (our own models' 6x6 prompt lists
+        the filled cells instead, which a model that was not trained on it has no reason to read)."""
+        puzzle, size = _board(problem)
+        return "Solve this Sudoku puzzle (0 marks an empty cell):\n" + grid_text(puzzle, size) + "\n"
 
     def budget_prefix(self, kind: BudgetKind, value: int) -> str:
         """Always a ``UserError``: no Sudoku trace is conditioned on a budget."""

@@ -65,9 +65,24 @@ def _values(values: Sequence[int]) -> str:
     return "[" + ", ".join(str(v) for v in values) + "]"
 
 
+GRID_PROMPT_SIZES = frozenset({4})
+"""Board sizes whose prompt is the grid itself; every larger board lists its filled cells instead."""
+
+
 def format_prompt(grid: str, size: int) -> str:
-    """The prompt for a puzzle (canonical grid string): ``Puzzle:`` then ``size`` rows of digits."""
-    return PROMPT_HEADER + "\n" + "".join(row + "\n" for row in grid_rows(grid, size))
+    """The prompt for a puzzle (canonical grid string): ``Puzzle:``, then the board.
+
+    A 4x4 board is written as its ``size`` rows of digits (``0`` = empty). A larger board is written as
+    one ``(r, c) = v`` line per filled cell in row-major order: the same line as a placement, so that the
+    model finds a given exactly as it finds its own placements, by matching ``(r, c)`` in its context.
+    Read off a grid, the digit of cell ``(r, c)`` sits at a fixed absolute position, which a model with
+    rotary positions sees only as a distance that grows with every line it writes; measured on 6x6, a
+    model trained on grid prompts kept placing values on given cells.
+    """
+    if size in GRID_PROMPT_SIZES:
+        return PROMPT_HEADER + "\n" + "".join(row + "\n" for row in grid_rows(grid, size))
+    filled = (place_line((i // size, i % size), int(ch)) for i, ch in enumerate(grid) if ch != "0")
+    return PROMPT_HEADER + "\n" + "".join(line + "\n" for line in filled)
 
 
 def place_line(cell: Cell, value: int) -> str:

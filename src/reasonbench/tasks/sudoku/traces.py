@@ -6,13 +6,25 @@ ascending and written ``[2, 5, 7]`` (``[]`` when empty). Every line, including t
 absent from its row, column and box on the current board. A training example is the prompt immediately
 followed by the trace; the trace never repeats the prompt.
 
-Prompt (``format_prompt``): the line ``Puzzle:`` then ``size`` rows of ``size`` digits, ``0`` = empty::
+Prompt (``format_prompt``): the line ``Puzzle:``, then the board. A 4x4 board is its ``size`` rows of
+``size`` digits, ``0`` = empty::
 
     Puzzle:
     0000
     0020
     4213
     0000
+
+A larger board is one ``(r, c) = v`` line per filled cell, in row-major order (a 6x6 puzzle of
+``sudoku6_search`` has 10)::
+
+    Puzzle:
+    (0, 1) = 4
+    (0, 5) = 5
+    (1, 0) = 1
+    ...
+
+The line is the trace's own placement line, so a given and a placement are looked up the same way.
 
 DFS trace (``dfs_trace``), one event per line:
 
