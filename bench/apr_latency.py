@@ -47,7 +47,7 @@ def main(args: argparse.Namespace) -> dict:
 
     from reasonbench.budget import Budget
     from reasonbench.engine import GenRequest
-    from reasonbench.engine.vllm_backend import VLLMEngine
+    from reasonbench.engine.vllm_backend import VLLMEngine, default_dtype
     from reasonbench.frozen import load_problems
     from reasonbench.models import shipped_models
     from reasonbench.models.random_init import build_random_llama
@@ -66,7 +66,7 @@ def main(args: argparse.Namespace) -> dict:
         path = build_random_llama(Path(tempfile.mkdtemp()) / "m", layers=4, width=256, max_len=2048)
     llm = LLM(
         model=str(path),
-        dtype="bfloat16",
+        dtype=default_dtype(),  # what an engine given no dtype runs, as the harness does
         enforce_eager=True,
         seed=0,
         enable_prefix_caching=True,

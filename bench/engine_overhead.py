@@ -38,7 +38,7 @@ def main(args: argparse.Namespace) -> dict:
     from vllm import LLM, SamplingParams
 
     from reasonbench.engine import GenRequest
-    from reasonbench.engine.vllm_backend import VLLMEngine
+    from reasonbench.engine.vllm_backend import VLLMEngine, default_dtype
     from reasonbench.models.random_init import build_random_llama
 
     path = (
@@ -50,7 +50,7 @@ def main(args: argparse.Namespace) -> dict:
     )
     llm = LLM(
         model=str(path),
-        dtype="bfloat16",
+        dtype=default_dtype(),  # what an engine given no dtype runs, as the harness does
         enforce_eager=True,
         max_model_len=1024,
         seed=0,

