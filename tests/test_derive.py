@@ -20,7 +20,9 @@ from reasonbench.results import MANIFEST, ResultWriter, read_rows
 from reasonbench.runner import RunConfig, StrategyConfig, run_async
 from reasonbench.strategies.apr import APRParams
 from reasonbench.strategies.backtrack import BacktrackParams
+from reasonbench.strategies.ffs import FFSParams
 from reasonbench.strategies.sc import SCParams
+from reasonbench.strategies.short_m import ShortMParams
 from reasonbench.tasks import get_task
 from reasonbench.tasks.countdown import traces
 
@@ -128,6 +130,18 @@ def test_a_run_whose_later_calls_depend_on_a_cut_thread_runs_again(tmp_path: Pat
     retried = small.engine_calls == 2
     assert retried.any() and small[retried].derived_from.isna().all()
     assert (small[~retried].derived_from == budgets[0].label).all()
+
+
+def test_racing_samples_run_through_the_runner_and_every_budget_runs_them_afresh(tmp_path: Path) -> None:
+    racing = [
+        StrategyConfig("ffs", FFSParams(n=3, max_tokens=50_000, temperature=1.0)),
+        StrategyConfig("short-m", ShortMParams(k=3, m=2, max_tokens=50_000, temperature=1.0)),
+    ]
+    engine = FakeEngine(sos)
+    rows = run(engine, config(racing, windows()[:2]), tmp_path)
+    assert set(rows.finish) <= {"answered", "truncated"}  # the runner's engine wrapper takes controls
+    assert rows.derived_from.isna().all()  # when a race is aborted is not in the recorded calls
+    assert len(engine.requests) == len(PROBLEMS) * 3 * len(racing) * 2
 
 
 def test_apr_under_a_token_budget_is_never_derived(tmp_path: Path) -> None:

@@ -112,3 +112,26 @@ def test_multi_model_sweep_then_report_plot_and_regress(tmp_path, model_dir) -> 
     assert reasonbench("plot", str(out), "-o", str(png)).returncode == 0 and png.stat().st_size > 0
     same = reasonbench("regress", "--baseline", str(out), str(out))
     assert same.returncode == 0 and "No regression" in same.stdout
+
+
+def test_the_efficient_strategies_sweep_from_the_cli_on_the_real_engine(tmp_path, model_dir) -> None:
+    preset = tmp_path / "efficient.toml"
+    preset.write_text(
+        'task = "countdown"\nsplit = "cd3"\nn_problems = 2\nbudgets = ["512", "tokens:300"]\n'
+        f'model = "{model_dir}"\n'
+        '[[strategy]]\nname = "ffs"\nparams = { n = 3, max_tokens = 40 }\n'
+        '[[strategy]]\nname = "short-m"\nparams = { k = 3, m = 2, max_tokens = 40 }\n'
+        '[[strategy]]\nname = "esc"\nparams = { n = 4, window = 2, max_tokens = 40 }\n'
+        '[[strategy]]\nname = "deepconf"\nparams = { n = 4, warmup = 2, group = 8, max_tokens = 40 }\n'
+        '[[strategy]]\nname = "delethink"\nparams = { chunk = 32, carry = 8, max_chunks = 3 }\n'
+    )
+    out = tmp_path / "sweep"
+    proc = reasonbench("sweep", "--preset", str(preset), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    df = read_rows(out)
+    assert len(df) == 5 * 2 * 2  # strategies x problems x budgets
+    assert set(df.strategy) == {"ffs", "short-m", "esc", "deepconf", "delethink"}
+    assert (df.decoded_tokens > 0).all()
+    assert (df[df.budget == "tok300"].tokens <= 300).all()
+    assert (df[df.budget == "ctx512"].max_context <= 512).all()
+    assert set(df.finish) <= {"answered", "truncated", "budget"}  # not one error row

@@ -11,7 +11,8 @@ usage, the verifier re-checks: the row is the one a direct run would have writte
 Replay refuses (and the runner runs the budget directly) whenever it cannot be exact: a request it has not
 seen (a multi-thread run whose cut thread changed what came next, e.g. an APR child cut before it answered),
 a sample it would have to extend rather than cut, unseeded sampling, a cut sample whose log-probabilities
-were not recorded, an engine abort, and, under a token budget, calls that overlap in time (concurrent
+were not recorded, an engine abort, an abortable request (the racing samples of ffs, short-m and deepconf),
+and, under a token budget, calls that overlap in time (concurrent
 threads reserve tokens in an order that depends on timing).
 
 What a derived row does not measure: ``latency_s`` is the source row's latency scaled by the ratio of
@@ -32,7 +33,7 @@ from typing import Any
 
 from reasonbench.budget import Budget
 from reasonbench.engine.flops import request_flops
-from reasonbench.engine.types import GenRequest, GenResult, ModelInfo, Sample, Timing
+from reasonbench.engine.types import Control, GenRequest, GenResult, ModelInfo, Sample, Timing
 
 
 def request_key(request: GenRequest) -> str:
@@ -71,8 +72,11 @@ class Recorder:
     def count_tokens(self, text: str) -> int:
         return self._engine.count_tokens(text)
 
-    async def generate(self, request: GenRequest) -> GenResult:
-        result = await self._engine.generate(request)
+    async def generate(self, request: GenRequest, control: Control | None = None) -> GenResult:
+        if control is None:
+            result = await self._engine.generate(request)
+        else:
+            result = await self._engine.generate(request, control)
         self.calls.append(_call_record(request, result))
         return result
 
@@ -115,9 +119,13 @@ class Replay:
         now = time.monotonic()
         return GenResult((), prompt_tokens, 0, Timing(now, None, now), error=f"not derivable: {why}")
 
-    async def generate(self, request: GenRequest) -> GenResult:
+    async def generate(self, request: GenRequest, control: Control | None = None) -> GenResult:
         self._in_flight += 1
         try:
+            if control is not None:
+                # When a racing sample is aborted depends on when the others finished in real time,
+                # which a replay does not reproduce.
+                return self._miss("an abortable request")
             if self._forbid_overlap and self._in_flight > 1:
                 return self._miss("concurrent calls under a token budget")
             result = self._serve(request)
