@@ -61,6 +61,29 @@ def test_ffs_aborted_samples_stop_long_before_their_end() -> None:
     assert usage.decoded_tokens < 3 * len(texts[1]) + 20  # not the 600+ tokens of the long samples
 
 
+def test_a_sample_that_fails_with_a_bug_ends_the_race_and_its_siblings() -> None:
+    class Broken(FakeEngine):
+        async def generate(self, request, control=None):
+            if len(self.requests) == 1:
+                self.requests.append(request)
+                raise RuntimeError("engine bug")
+            return await super().generate(request, control)
+
+    left: list[asyncio.Task] = []
+
+    async def main() -> None:
+        spec = STRATEGIES.get("ffs")
+        texts = [ans(WRONG, 300), ans(RIGHT, 300), ans(WRONG, 300)]
+        meter = Meter(Broken(in_order(texts), seconds_per_token=0.001), Budget())
+        ctx = Context(TASK, get_profile("instruct"), meter, seed=0)
+        with pytest.raises(RuntimeError, match="engine bug"):
+            await spec.run(PROBLEM, spec.make_params(n=3), ctx)
+        left.extend(t for t in asyncio.all_tasks() if t is not asyncio.current_task())
+
+    asyncio.run(main())
+    assert left == []  # the other samples were stopped, not left decoding
+
+
 def test_aborted_samples_are_charged_exactly_what_the_engine_decoded() -> None:
     texts = [ans(WRONG, 200), ans(RIGHT, 40), ans(WRONG, 120), ans(WRONG, 90)]
     engine = FakeEngine(in_order(texts), seconds_per_token=0.0005)

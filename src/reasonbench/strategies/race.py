@@ -97,7 +97,13 @@ class Race:
         while pending:
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
             for task in sorted(done, key=lambda t: self._tasks[t].index):
-                task.result()  # a bug inside a runner surfaces here, not silently
+                if task.exception() is not None:
+                    # A bug inside a runner surfaces here, not silently, and takes its siblings with it:
+                    # left running, they would decode on uncharged and fail again unobserved.
+                    for other in pending:
+                        other.cancel()
+                    await asyncio.gather(*pending, return_exceptions=True)
+                    task.result()
                 runner = self._tasks[task]
                 self.order.append(runner)
                 yield runner
