@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -55,8 +56,12 @@ def test_sudoku_defaults_to_the_6x6_split_where_search_matters(capsys) -> None:
 
 def test_tasks_show_needs_no_split(capsys) -> None:
     code, out, _ = run(capsys, "tasks", "show", "sudoku", "-i", "3")
-    assert code == 0
-    assert out.startswith("Puzzle:\n") and len(out.splitlines()[1]) == 6
+    assert code == 0 and out.startswith("Puzzle:\n")
+    lines = out.splitlines()
+    givens = [line for line in lines if line.startswith("(")]  # a 6x6 prompt lists its filled cells
+    assert givens and all(re.fullmatch(r"\([0-5], [0-5]\) = [1-6]", g) for g in givens)
+    solution = [line for line in lines if line.isdigit()]  # and the reference answer is a 6x6 grid
+    assert len(solution) == 6 and {len(row) for row in solution} == {6}
 
 
 def test_run_without_split_or_model_names_the_recipe_that_would_train_the_missing_model(capsys) -> None:
