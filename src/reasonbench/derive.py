@@ -73,10 +73,7 @@ class Recorder:
         return self._engine.count_tokens(text)
 
     async def generate(self, request: GenRequest, control: Control | None = None) -> GenResult:
-        if control is None:
-            result = await self._engine.generate(request)
-        else:
-            result = await self._engine.generate(request, control)
+        result = await self._engine.generate(request, control)
         self.calls.append(_call_record(request, result))
         return result
 

@@ -285,11 +285,10 @@ class VLLMEngine:
         if _on_cpu():
             # A prompt split across steps (chunked prefill) with a per-request seed crashes the CPU sampler
             # ("CPU Generator does not use offset"): schedule whole prompts only, and room for long ones.
-            window = max_model_len or model_info(path).max_model_len
+            info = model_info(path, max_model_len=max_model_len)  # the window in use: given, or the config's
             kwargs["enable_chunked_prefill"] = False
-            kwargs["max_num_batched_tokens"] = max(16384, window)
+            kwargs["max_num_batched_tokens"] = max(16384, info.max_model_len)
             # VLLM_CPU_KVCACHE_SPACE, when the user sets it, overrides this inside vLLM.
-            info = model_info(path, max_model_len=window)
             kwargs["kv_cache_memory_bytes"] = cpu_kv_cache_bytes(info, kwargs["dtype"])
         if gpu_memory_utilization is not None:
             kwargs["gpu_memory_utilization"] = gpu_memory_utilization

@@ -76,8 +76,9 @@ def format_prompt(grid: str, size: int) -> str:
     one ``(r, c) = v`` line per filled cell in row-major order: the same line as a placement, so that the
     model finds a given exactly as it finds its own placements, by matching ``(r, c)`` in its context.
     Read off a grid, the digit of cell ``(r, c)`` sits at a fixed absolute position, which a model with
-    rotary positions sees only as a distance that grows with every line it writes; measured on 6x6, a
-    model trained on grid prompts kept placing values on given cells.
+    rotary positions sees only as a distance that grows with every line it writes. Measured on 6x6 at
+    step 1,000, the two layouts train to the same loss (0.320 grid, 0.322 lines), both still placing
+    values on given cells: the layout is not what the model lacks (the sudoku-dfs recipe has the figures).
     """
     if size in GRID_PROMPT_SIZES:
         return PROMPT_HEADER + "\n" + "".join(row + "\n" for row in grid_rows(grid, size))
