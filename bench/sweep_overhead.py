@@ -56,9 +56,9 @@ class Capture:
     def decode(self, ids) -> str:
         return self._engine.decode(ids)
 
-    async def generate(self, request):
+    async def generate(self, request, control=None):
         self.sent.append(request)
-        return await self._engine.generate(request)
+        return await self._engine.generate(request, control)
 
     async def close(self) -> None:
         await self._engine.close()
@@ -107,6 +107,9 @@ def run_workload(name: str, args: argparse.Namespace) -> dict:
 
         def count(row: dict) -> None:
             nonlocal tokens
+            # A failed row decodes nothing and would make the runner look fast (or the ratio undefined).
+            if row["finish"] == "error":
+                raise RuntimeError(f"{name}: a row failed: {row.get('info')}")
             tokens += row["decoded_tokens"]
 
         with tempfile.TemporaryDirectory() as d:
