@@ -50,6 +50,7 @@ bench: setup
 	$(BIN)/python bench/engine_overhead.py
 	$(BIN)/python bench/sweep_overhead.py
 	$(BIN)/python bench/apr_latency.py
+	$(BIN)/python bench/train_speed.py
 
 freeze: setup
 	$(BIN)/reasonbench tasks freeze

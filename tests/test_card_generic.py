@@ -12,7 +12,9 @@ from reasonbench.train.card import write_card
 from reasonbench.train.recipe import Recipe
 
 
-def _card(tmp_path: Path, task: str, split: str, trace: str, init_from: str = "") -> str:
+def _card(
+    tmp_path: Path, task: str, split: str, trace: str, init_from: str = "", steps: tuple[dict, ...] = ()
+) -> str:
     run_dir, model_dir = tmp_path / "run", tmp_path / "model"
     run_dir.mkdir()
     model_dir.mkdir()
@@ -20,8 +22,8 @@ def _card(tmp_path: Path, task: str, split: str, trace: str, init_from: str = ""
         name="probe", task=task, split=split, trace=trace, n_problems=10, eval_problems=5, init_from=init_from
     )
     (run_dir / "recipe.json").write_text(json.dumps(dataclasses.asdict(recipe)))
-    step = {"step": 100, "tokens_seen": 1e6, "loss": 0.5, "elapsed_s": 60.0}
-    (run_dir / "train_log.jsonl").write_text(json.dumps(step) + "\n")
+    steps = steps or ({"step": 100, "tokens_seen": 1e6, "loss": 0.5, "elapsed_s": 60.0},)
+    (run_dir / "train_log.jsonl").write_text("".join(json.dumps(s) + "\n" for s in steps))
     (model_dir / "config.json").write_text(json.dumps({"vocab_size": 200}))
     return write_card(run_dir, model_dir).read_text()
 
@@ -69,3 +71,20 @@ def test_a_shipped_card_is_titled_by_the_model_and_names_the_recipe_that_trained
     card = write_card(tmp_path / "run", shipped).read_text()
     assert card.startswith("# sudoku-dfs\n")
     assert "by reasonbench's recipe `probe`" in " ".join(card.split())
+
+
+@pytest.mark.parametrize(
+    ("modes", "said"),
+    [
+        ((None, None), "no GPU, bf16 autocast |"),  # a log from before the trainer chose per machine
+        (("off", "off"), "no GPU, float32 |"),
+        (("bfloat16", "off"), "no GPU, bf16 autocast then float32 |"),  # resumed on an AVX2-only host
+    ],
+)
+def test_a_card_says_how_its_steps_computed(tmp_path, modes, said: str) -> None:
+    steps = tuple(
+        {"step": i + 1, "tokens_seen": 1e3 * (i + 1), "loss": 0.5, "elapsed_s": 1.0}
+        | ({"autocast": m} if m else {})
+        for i, m in enumerate(modes)
+    )
+    assert said in _card(tmp_path, "sudoku", "sudoku4", "dfs", steps=steps)

@@ -273,3 +273,26 @@ def test_norm_gains_are_not_weight_decayed(tmp_path) -> None:
     names = [n for n, _ in build_model(recipe, build_tokenizer()).named_parameters()]
     norms = [n for n in names if "norm" in n]
     assert decay == {0.0: len(norms), 0.5: len(names) - len(norms)} and norms
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_bf16_autocast_only_where_the_hardware_has_bf16(tmp_path, monkeypatch, native) -> None:
+    import torch
+
+    import reasonbench.hardware
+    import reasonbench.train.model
+
+    monkeypatch.setattr(reasonbench.hardware, "bf16_is_native_here", lambda device="cpu": native)
+    build, seen = reasonbench.train.model.build_model, []
+
+    def build_and_watch(recipe, tokenizer):
+        model = build(recipe, tokenizer)
+        model.lm_head.register_forward_hook(lambda mod, args, out: seen.append(out.dtype))
+        return model
+
+    monkeypatch.setattr(reasonbench.train.model, "build_model", build_and_watch)
+    records = []
+    train(dataclasses.replace(TINY, steps=2), tmp_path, on_step=records.append, evaluate=_no_eval)
+
+    assert set(seen) == {torch.bfloat16 if native else torch.float32}
+    assert [r["autocast"] for r in records] == ["bfloat16" if native else "off"] * 2

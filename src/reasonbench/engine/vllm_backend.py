@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from reasonbench import hardware
 from reasonbench.engine.flops import request_flops
 from reasonbench.engine.models import model_info, model_name, resolve_model
 from reasonbench.engine.types import (
@@ -45,8 +46,6 @@ CPU_ENV = {"VLLM_ENABLE_V1_MULTIPROCESSING": "0"}
 # vLLM's offline batch width on CPU (max_num_seqs), which the runner's default concurrency matches.
 _BATCH_SEQS = 256
 _GIB = 1 << 30
-# CPU flags of native bfloat16 arithmetic on x86 (/proc/cpuinfo names).
-_BF16_FLAGS = {"avx512_bf16", "amx_bf16"}
 
 
 @functools.cache
@@ -61,20 +60,16 @@ def default_dtype() -> str:
 
     import torch
 
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = {word for line in f if line.startswith("flags") for word in line.split()}
-    except OSError:
-        flags = None
-    return dtype_for(cuda=torch.cuda.is_available(), machine=platform.machine(), cpu_flags=flags)
+    return dtype_for(
+        cuda=torch.cuda.is_available(), machine=platform.machine(), cpu_flags=hardware.cpu_flags()
+    )
 
 
-def dtype_for(*, cuda: bool, machine: str, cpu_flags: set[str] | None) -> str:
+def dtype_for(*, cuda: bool, machine: str, cpu_flags: set[str] | frozenset[str] | None) -> str:
     """:func:`default_dtype` for a given machine (``cpu_flags`` None: unknown, so no emulation assumed)."""
-    x86 = machine.lower() in ("x86_64", "amd64")
-    if cuda or not x86 or cpu_flags is None or cpu_flags & _BF16_FLAGS:
-        return "bfloat16"
-    return "float32"
+    return (
+        "bfloat16" if hardware.bf16_is_native(cuda=cuda, machine=machine, cpu_flags=cpu_flags) else "float32"
+    )
 
 
 # Yields to the event loop after a step that finished requests: a finished future wakes its awaiter, which

@@ -224,7 +224,7 @@ Loads in vLLM and transformers.
 | steps | {last["step"]:,} |
 | tokens seen | {last["tokens_seen"] / 1e6:.1f}M |
 | wall-clock | {last["elapsed_s"] / 60:.0f} min of training steps (evaluations excluded) |
-| hardware | {os.cpu_count()} CPU cores ({platform.machine()}), no GPU, bf16 autocast |
+| hardware | {os.cpu_count()} CPU cores ({platform.machine()}), no GPU, {_compute(log)} |
 
 {notes}
 ## Learning curve
@@ -238,6 +238,15 @@ Loads in vLLM and transformers.
     path = model_dir / "README.md"
     path.write_text(text)
     return path
+
+
+def _compute(log: list[dict]) -> str:
+    """How the steps computed: bf16 autocast or float32, in the order they ran (a run resumed on other
+    hardware may have changed)."""
+    words = {"bfloat16": "bf16 autocast", "off": "float32"}
+    # Logs written before the trainer chose per machine autocast every step.
+    modes = dict.fromkeys(words.get(r.get("autocast", "bfloat16"), "?") for r in log if "loss" in r)
+    return " then ".join(modes) or "bf16 autocast"
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""The training loop: AdamW, warmup + cosine, bf16 autocast, checkpoints that resume exactly.
+"""The training loop: AdamW, warmup + cosine, bf16 autocast where bf16 is native, checkpoints that resume
+exactly.
 
 Reads in one sitting, like nanoGPT's ``train.py``: the data is one token stream (``data.py``), a step draws
 its batch from ``(seed, step)`` alone, and a checkpoint holds the model, the optimiser and the step, so a
@@ -112,6 +113,7 @@ def train(
     import torch
     import torch.nn.functional as F
 
+    from reasonbench.hardware import bf16_is_native_here
     from reasonbench.train.data import batch_at, document_starts, token_stream
     from reasonbench.train.model import build_model, count_params, warm_start
     from reasonbench.train.tokenizer import build_tokenizer
@@ -140,7 +142,10 @@ def train(
         _truncate_log(out / LOG, start)
     elif recipe.init_from:
         warm_start(model, recipe.init_from)
-    amp = torch.autocast(device_type=device, dtype=torch.bfloat16)
+    # On a CPU that emulates bf16 (x86 with AVX2 only) autocast makes a step ~13x slower than float32
+    # (`python bench/train_speed.py`); the weights stay float32 either way, so the run is the same run.
+    native = bf16_is_native_here(device)
+    amp = torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=native)
     record: dict = {"step": start, "params": count_params(model), "stream_tokens": len(stream.ids)}
     log = (out / LOG).open("a")
     model.train()
@@ -169,6 +174,8 @@ def train(
             "lr": lr_at(step, recipe),
             "tokens_seen": tokens_seen,
             "tok_s": round(recipe.tokens_per_step / dt),
+            # Per step: a run resumed on another machine may compute differently from there on.
+            "autocast": "bfloat16" if native else "off",
             "elapsed_s": round(elapsed, 1),
         }
         done = step + 1 == recipe.steps
