@@ -9,7 +9,9 @@ Workloads (issue 12):
     replays the runner's own requests (every parent segment and child, as the runner sent them) as one
     flat ``LLM.generate`` batch: the same tokens with no dependencies between them, an upper bound.
 The runner keeps ``RunConfig``'s default concurrency. Sides alternate for ``--repeats`` rounds, the prefix
-cache cleared before each; the median tokens/s of each side gives ``sweep ratio`` (goal >= 0.97).
+cache cleared before each; the median tokens/s of each side gives ``sweep ratio`` (goal >= 0.97). The
+engine's start-up (load, compile, warm-up) is printed apart: run once with and once without ``--compiled``
+to see whether compiled mode's faster steps pay for its longer start-up over a sweep's tokens.
 
     python bench/sweep_overhead.py [--workload backtrack --workload apr] [--prompts 100] [--json out.json]
     python bench/sweep_overhead.py --profile prof.out --workload backtrack --prompts 64 --repeats 1
@@ -78,6 +80,9 @@ def run_workload(name: str, args: argparse.Namespace) -> dict:
     path = resolve_model(MODELS[name])
     # The KV cache the harness's own engine reserves (VLLM_CPU_KVCACHE_SPACE overrides it inside vLLM).
     kv_bytes = cpu_kv_cache_bytes(model_info(path, max_model_len=args.window), default_dtype())
+    # Start-up (load, compile where --compiled, warm-up) is timed apart: it is what compiled mode must
+    # earn back over a sweep's tokens.
+    started = time.perf_counter()
     llm = LLM(
         model=str(path),
         dtype=default_dtype(),  # what an engine given no dtype runs, as the harness does
@@ -134,6 +139,7 @@ def run_workload(name: str, args: argparse.Namespace) -> dict:
         return sum(len(c.token_ids) for o in outs for c in o.outputs), time.perf_counter() - t
 
     asyncio.run(engine._engine.warmup())
+    startup_s = time.perf_counter() - started
     if args.profile:
         import cProfile
 
@@ -156,8 +162,9 @@ def run_workload(name: str, args: argparse.Namespace) -> dict:
     print(
         f"{name:9s} runner {med['harness']:8,.0f} tok/s   raw {med['raw']:8,.0f} tok/s   "
         f"sweep ratio {ratio:.3f}  [goal >= 0.97: {'met' if ratio >= 0.97 else 'MISSED'}]  tokens {tokens}"
+        f"   start-up {startup_s:.1f} s ({'compiled' if args.compiled else 'eager'})"
     )
-    return {"tok_s": med, "runs": rates, "ratio": ratio, "tokens": tokens}
+    return {"tok_s": med, "runs": rates, "ratio": ratio, "tokens": tokens, "startup_s": startup_s}
 
 
 def main(args: argparse.Namespace) -> dict:
