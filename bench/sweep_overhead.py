@@ -112,8 +112,9 @@ def run_workload(name: str, args: argparse.Namespace) -> dict:
 
         def count(row: dict) -> None:
             nonlocal tokens
-            # A failed row decodes nothing and would make the runner look fast (or the ratio undefined).
-            if row["finish"] == "error":
+            # A row the harness failed on (an exception, not a model's bad spawn, which is a wrong answer
+            # with its tokens) decodes nothing and would make the runner look fast or the ratio undefined.
+            if row["finish"] == "error" and "exception" in json.loads(row.get("info") or "{}"):
                 raise RuntimeError(f"{name}: a row failed: {row.get('info')}")
             tokens += row["decoded_tokens"]
 
