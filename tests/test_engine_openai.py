@@ -145,8 +145,13 @@ def test_openai_backend_streams_a_controlled_request_and_aborts_it(server) -> No
     finally:
         asyncio.run(remote.close())
     sample = res.samples[0]
-    assert sample.finish_reason == "abort" and len(sample.token_ids) == 5
-    assert len(sample.top_logprobs) == 5 and all(len(t) == 3 for t in sample.top_logprobs)
+    # The server streams whole chunks: under load one chunk can carry several tokens, and the tokens after
+    # the one the watch stopped at arrived (and were decoded) all the same, so the sample keeps them.
+    assert sample.finish_reason == "abort" and len(seen) == 5
+    assert 5 <= len(sample.token_ids) < 100
+    assert len(sample.top_logprobs) == len(sample.token_ids)
+    assert all(len(t) == 3 for t in sample.top_logprobs)
+    assert tuple(sample.top_logprobs[:5]) == tuple(seen)
     assert res.prompt_tokens == prompt_tokens == len(res.prompt_ids)
     assert plain.decoded_tokens == 4  # the server goes on after the client hung up
 
