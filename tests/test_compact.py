@@ -33,6 +33,7 @@ def test_parts_are_compacted_into_one_file_that_pandas_and_duckdb_read(tmp_path:
 
     (n,) = duckdb.connect().execute(f"select count(*) from read_parquet('{tmp_path}/*.parquet')").fetchone()
     assert n == len(pd.read_parquet(tmp_path / "rows.parquet")) == len(read_rows(tmp_path)) == 4 * 2 * 2
+    assert len(read_rows(str(tmp_path))) == n  # the README reads a results directory by its name
 
 
 def test_a_resumed_run_folds_its_new_rows_into_the_compacted_file(tmp_path: Path) -> None:

@@ -74,8 +74,9 @@ def _absorbed(path: Path) -> set[str]:
     return set(json.loads(meta.get(ABSORBED_KEY, b"[]")))
 
 
-def row_files(directory: Path) -> list[Path]:
+def row_files(directory: str | os.PathLike[str]) -> list[Path]:
     """The files holding a directory's rows: compacted files, then parts that none of them absorbed."""
+    directory = Path(directory)
     compacted = sorted(directory.glob("rows*.parquet"))
     stale: set[str] = set().union(*(_absorbed(p) for p in compacted)) if compacted else set()
     return compacted + [p for p in sorted(directory.glob("part-*.parquet")) if p.name not in stale]
@@ -321,8 +322,9 @@ class ResultWriter:
         return compact(self.directory, self.shard)
 
 
-def read_rows(directory: Path):
-    """All rows of a results directory as a pandas DataFrame (empty when there are none)."""
+def read_rows(directory: str | os.PathLike[str]):
+    """All rows of a results directory (a path or a string) as a pandas DataFrame (empty when there are
+    none)."""
     import pandas as pd
     import pyarrow as pa
 
