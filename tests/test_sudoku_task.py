@@ -60,7 +60,9 @@ def test_prompt_shows_the_grid_rows() -> None:
     assert TASK.prompt(problem) == "Puzzle:\n" + "".join(puzzle[r * 4 : r * 4 + 4] + "\n" for r in range(4))
 
 
-@pytest.mark.parametrize("kind", ["dfs", "direct", "spawn"])
+@pytest.mark.parametrize(
+    "kind", ["dfs", "direct", "spawn", "dfs:order=shuffled", "direct:order=shuffled", "spawn:order=shuffled"]
+)
 def test_the_answer_extracted_from_each_reference_trace_verifies(kind: str) -> None:
     for problem in TASK.generate("sudoku6_guess", 3):
         answer = TASK.extract_answer(TASK.trace(problem, kind))
@@ -71,6 +73,22 @@ def test_the_answer_extracted_from_each_reference_trace_verifies(kind: str) -> N
 def test_unknown_trace_kind_is_a_user_error() -> None:
     with pytest.raises(UserError, match="kind"):
         TASK.trace(TASK.generate("sudoku4", 1)[0], "bfs")
+
+
+@pytest.mark.parametrize("spec", ["dfs:order=random", "dfs:beam=3", "spawn:order"])
+def test_a_bad_trace_knob_is_a_user_error_naming_the_order_knob(spec: str) -> None:
+    with pytest.raises(UserError, match="order=row-major"):
+        TASK.trace(TASK.generate("sudoku6_search", 1)[0], spec)
+
+
+def test_the_shuffled_order_is_drawn_per_seed_and_row_major_is_the_plain_kind() -> None:
+    problems = TASK.generate("sudoku6_search", 8)
+    plain = [TASK.trace(p, "dfs", seed=3) for p in problems]
+    assert plain == [TASK.trace(p, "dfs:order=row-major", seed=5) for p in problems]
+    shuffled = [TASK.trace(p, "dfs:order=shuffled", seed=3) for p in problems]
+    assert shuffled == [TASK.trace(p, "dfs:order=shuffled", seed=3) for p in problems]
+    assert shuffled != [TASK.trace(p, "dfs:order=shuffled", seed=4) for p in problems]
+    assert shuffled != plain
 
 
 def test_extract_answer_reads_the_size_from_the_block() -> None:

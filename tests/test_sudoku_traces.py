@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from mutations import apply_edits, edit_lists
 from reasonbench.tasks.spawn_grammar import MalformedSpawn
 from reasonbench.tasks.sudoku.generate import SudokuConfig, draw
+from reasonbench.tasks.sudoku.shape import with_value
 from reasonbench.tasks.sudoku.solver import count_solutions, solve
 from reasonbench.tasks.sudoku.traces import (
     ChildOutcome,
@@ -452,3 +453,85 @@ def test_parsers_never_raise_on_mutated_traces(case: tuple[str, int], edits: lis
     parsed = parse_trace(mutated, size)
     assert len(replay_grid(puzzle, size, parsed.events)) == size * size
     parse_spawn_block(mutated, size)
+
+
+def _assert_every_line_is_a_legal_move(puzzle: str, size: int, text: str) -> None:
+    """Replay ``text`` on the board, checking each line against the search rules whatever its order.
+
+    A placement is a naked single on a board without dead cells; a guess is on a cell of the fewest
+    candidates, lists them all, and only happens when there is no naked single or dead cell; a dead end
+    names an empty cell without candidates; a revert returns to the board of the latest open guess.
+    """
+    grid = list(puzzle)
+    open_guesses: list[tuple[int, str, list[int]]] = []  # cell, board before the guess, values left
+
+    def counts(board: str) -> dict[int, int]:
+        return {i: len(_candidates(board, size, i)) for i, ch in enumerate(board) if ch == "0"}
+
+    for event in parse_trace(text, size).events:
+        board = "".join(grid)
+        i = event.cell[0] * size + event.cell[1]
+        empty = counts(board)
+        if event.kind == "place":
+            assert 0 not in empty.values() and _candidates(board, size, i) == [event.value]
+            grid[i] = str(event.value)
+        elif event.kind == "guess":
+            assert min(empty.values()) >= 2 and empty[i] == min(empty.values())
+            assert (
+                list(event.candidates) == _candidates(board, size, i) and event.value == event.candidates[0]
+            )
+            open_guesses.append((i, board, list(event.candidates[1:])))
+            grid[i] = str(event.value)
+        elif event.kind == "nocand":
+            assert empty[i] == 0
+        else:
+            cell, before, left = open_guesses[-1]
+            assert cell == i and list(event.candidates) == left
+            grid = list(before)
+            if event.value is None:
+                open_guesses.pop()
+            else:
+                open_guesses[-1] = (cell, before, left[1:])
+                grid[i] = str(event.value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(generated_puzzles(), st.integers(0, 10**6))
+def test_every_line_of_a_shuffled_dfs_trace_is_a_legal_move_and_it_reaches_the_solution(
+    case: tuple[str, int], seed: int
+) -> None:
+    puzzle, size = case
+    text = dfs_trace(puzzle, size, random.Random(seed))
+    _assert_every_line_is_a_legal_move(puzzle, size, text)
+    parsed = parse_trace(text, size)
+    assert parsed.answer == solve(puzzle, size) and parsed.malformed_lines == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(any_puzzles())
+def test_every_line_of_the_row_major_dfs_trace_is_a_legal_move(case: tuple[str, int]) -> None:
+    puzzle, size = case
+    _assert_every_line_is_a_legal_move(puzzle, size, dfs_trace(puzzle, size))
+
+
+@settings(max_examples=40, deadline=None)
+@given(branching_puzzles(), st.integers(0, 10**6))
+def test_shuffled_spawn_traces_solve_the_puzzle_with_legal_threads(case: tuple[str, int], seed: int) -> None:
+    puzzle, size = case
+    split = spawn_traces(puzzle, size, order=random.Random(seed))
+    answer = parse_trace(split.joined, size).answer
+    assert answer is not None and verify_answer(puzzle, size, _rows(answer, size)).correct
+    _assert_every_line_is_a_legal_move(puzzle, size, split.before)
+    board = replay_grid(puzzle, size, parse_trace(split.before, size).events)
+    for child in split.children:
+        start = with_value(board, size, child.request.cell, child.request.value)
+        _assert_every_line_is_a_legal_move(start, size, child.trace)
+
+
+def test_the_shuffled_order_really_varies_and_is_reproducible() -> None:
+    config = SudokuConfig(size=6, givens=10, min_guesses=1, seed="trace-tests")
+    puzzles = [draw(config, k) for k in range(10)]
+    first = [dfs_trace(p, 6, random.Random(1)) for p in puzzles]
+    assert first == [dfs_trace(p, 6, random.Random(1)) for p in puzzles]
+    assert first != [dfs_trace(p, 6, random.Random(2)) for p in puzzles]
+    assert first != [dfs_trace(p, 6) for p in puzzles]

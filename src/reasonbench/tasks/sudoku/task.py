@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import random
 
 from reasonbench.ceiling import SearchShape, TokenCounter
 from reasonbench.errors import UserError
@@ -24,6 +25,7 @@ from reasonbench.tasks.sudoku.trace_writers import (
 from reasonbench.tasks.sudoku.verify import verify_answer
 
 TRACE_KINDS = ("dfs", "direct", "spawn")
+ORDERS = ("row-major", "shuffled")
 _SIZE_OF_CELLS = {16: 4, 36: 6, 81: 9}
 _SPEC_SEPARATORS = frozenset(" \t\n\r|,;-+")
 _SPEC_CELLS = frozenset("0123456789._")
@@ -111,16 +113,16 @@ class SudokuTask:
     def trace(self, problem: Problem, kind: str = "dfs", seed: int = 0) -> str:
         """A reference trace: ``dfs``, ``direct``, or ``spawn`` (the parent's context after the join).
 
-        Sudoku traces are deterministic (fixed cell and value order), so ``seed`` is accepted and unused.
+        ``kind:order=shuffled`` draws the order among equally valid lines from ``seed`` and the puzzle
+        (see the ``traces`` docstring); the plain kind is row-major and ignores ``seed``.
         """
         puzzle, size = _board(problem)
-        if kind == "dfs":
-            return dfs_trace(puzzle, size)
-        if kind == "direct":
-            return direct_trace(puzzle, size)
-        if kind == "spawn":
-            return spawn_traces(puzzle, size).joined
-        raise UserError(f"unknown sudoku trace kind {kind!r}; choose one of {', '.join(TRACE_KINDS)}")
+        base, order = _trace_spec(kind, puzzle, seed)
+        if base == "dfs":
+            return dfs_trace(puzzle, size, order)
+        if base == "direct":
+            return direct_trace(puzzle, size, order)
+        return spawn_traces(puzzle, size, order=order).joined
 
     def training_documents(self, problem: Problem, kind: str, seed: int = 0) -> list[Document]:
         """The prompt (given) followed by the trace the model must write.
@@ -130,9 +132,10 @@ class SudokuTask:
         writes it), and every child from its own prompt, as the APR runtime will run them.
         """
         prompt = self.prompt(problem)
-        if kind != "spawn":
+        base, order = _trace_spec(kind, _board(problem)[0], seed)
+        if base != "spawn":
             return [Document(prompt + self.trace(problem, kind, seed), len(prompt))]
-        split = spawn_traces(*_board(problem))
+        split = spawn_traces(*_board(problem), order=order)
         docs = [Document(prompt + split.pre_spawn, len(prompt))]
         if split.calling_block:
             context = prompt + split.before + split.join
@@ -147,21 +150,20 @@ class SudokuTask:
         ``spawn`` the ``dead ends`` of all threads; for ``dfs`` the ``guess lines`` it wrote (wrong values
         included); for ``spawn`` the ``children`` of its spawn.
         """
-        if kind not in TRACE_KINDS:
-            self.trace(problem, kind)  # the one-line error naming the kinds
         puzzle, size = _board(problem)
+        base, order = _trace_spec(kind, puzzle, seed)
         prompt = self.prompt(problem)
         needed = solution_guesses(puzzle, size)  # None: not a unique puzzle (typed by a user)
         counts = {} if needed is None else {"guesses": needed}
-        split = spawn_traces(puzzle, size) if kind == "spawn" else None
+        split = spawn_traces(puzzle, size, order=order) if base == "spawn" else None
         if split is not None:
             counts["children"] = len(split.children)
             if split.calling_block:
                 return _spawn_shape(prompt, split, count, counts)
         text = self.trace(problem, kind, seed)
-        if kind == "dfs":
+        if base == "dfs":
             counts["guess lines"] = text.count("guess: ")
-        if kind != "direct":
+        if base != "direct":
             counts["dead ends"] = text.count("nocand: ")
         context = count(prompt + text)
         decoded = context - count(prompt)
@@ -186,6 +188,24 @@ class SudokuTask:
             grid = parse_trace("\n".join(lines[k : k + 1 + size]), size).answer
             return None if grid is None else grid_text(grid, size)
         return None
+
+
+def _trace_spec(spec: str, puzzle: str, seed: int) -> tuple[str, random.Random | None]:
+    """The trace kind of ``kind[:order=row-major|shuffled]`` and its order (``None``: row-major).
+
+    A shuffled order is seeded by the puzzle and ``seed`` together, so one puzzle's trace is reproducible
+    and two puzzles that share a training seed still draw independently.
+    """
+    kind, _, knobs = spec.strip().partition(":")
+    if kind not in TRACE_KINDS:
+        raise UserError(f"unknown sudoku trace kind {kind!r}; choose one of {', '.join(TRACE_KINDS)}")
+    order = "row-major"
+    for knob in filter(None, knobs.split(",")):
+        name, _, value = knob.partition("=")
+        if name.strip() != "order" or value.strip() not in ORDERS:
+            raise UserError(f"bad sudoku trace knob {knob!r}: the only knob is order={'|'.join(ORDERS)}")
+        order = value.strip()
+    return kind, None if order == "row-major" else random.Random(f"{puzzle}:{seed}")
 
 
 def _spawn_shape(prompt: str, split: SpawnTraces, count: TokenCounter, counts: dict[str, int]) -> SearchShape:

@@ -7,6 +7,7 @@ has to be able to imitate it step by step; the fast solver lives in ``solver``.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 
 from reasonbench.tasks.sudoku.shape import check_grid_string, geometry, with_value
@@ -89,10 +90,20 @@ def _values_of(mask: int) -> list[int]:
 
 @dataclass
 class _Log:
-    """What a search wrote so far: trace lines, and the placements on the current path (cell, value)."""
+    """What a search wrote so far: trace lines, and the placements on the current path (cell, value).
+
+    ``order`` picks among equally valid next lines (which dead cell, which naked single, which of the
+    MRV cells tied on their count): ``None`` takes the first in row-major order, a generator a uniform
+    draw (see "Shuffled order" in the ``traces`` docstring).
+    """
 
     lines: list[str] = field(default_factory=list)
     path: list[tuple[Cell, int]] = field(default_factory=list)
+    order: random.Random | None = None
+
+    def pick(self, cells: list[int]) -> int:
+        """One of ``cells`` (row-major ascending, non-empty): the first, or a draw."""
+        return cells[0] if self.order is None else self.order.choice(cells)
 
     def place(self, board: _Board, i: int, value: int) -> None:
         board.place(i, value)
@@ -100,9 +111,10 @@ class _Log:
 
 
 def _propagate(board: _Board, log: _Log) -> str:
-    """Naked singles until stuck, solved, or dead (first empty cell without candidates, row-major)."""
+    """Naked singles until stuck, solved, or dead (an empty cell without candidates)."""
     while True:
-        single: tuple[int, int] | None = None
+        dead: list[int] = []
+        singles: list[tuple[int, int]] = []
         any_empty = False
         for i, v in enumerate(board.cells):
             if v:
@@ -110,28 +122,28 @@ def _propagate(board: _Board, log: _Log) -> str:
             any_empty = True
             mask = board.candidates(i)
             if not mask:
-                log.lines.append(nocand_line(board.cell(i)))
-                return _DEAD
-            if single is None and not mask & (mask - 1):
-                single = (i, mask.bit_length())
+                dead.append(i)
+            elif not mask & (mask - 1):
+                singles.append((i, mask.bit_length()))
+        if dead:
+            log.lines.append(nocand_line(board.cell(log.pick(dead))))
+            return _DEAD
         if not any_empty:
             return _SOLVED
-        if single is None:
+        if not singles:
             return _STUCK
-        log.place(board, *single)
-        log.lines.append(place_line(board.cell(single[0]), single[1]))
+        i = log.pick([i for i, _ in singles])
+        value = dict(singles)[i]
+        log.place(board, i, value)
+        log.lines.append(place_line(board.cell(i), value))
 
 
-def _mrv(board: _Board) -> tuple[int, list[int]]:
-    """The empty cell with the fewest candidates (first in row-major order on ties) and its candidates."""
-    best, best_mask, best_count = -1, 0, 99
-    for i, v in enumerate(board.cells):
-        if not v:
-            mask = board.candidates(i)
-            count = mask.bit_count()
-            if count < best_count:
-                best, best_mask, best_count = i, mask, count
-    return best, _values_of(best_mask)
+def _mrv(board: _Board, log: _Log) -> tuple[int, list[int]]:
+    """The empty cell with the fewest candidates (ties: ``log.pick``) and its candidates."""
+    counts = {i: board.candidates(i).bit_count() for i, v in enumerate(board.cells) if not v}
+    fewest = min(counts.values())
+    best = log.pick([i for i, k in counts.items() if k == fewest])
+    return best, _values_of(board.candidates(best))
 
 
 def _dfs(board: _Board, log: _Log, branch: tuple[int, list[int]] | None = None) -> _Board | None:
@@ -146,7 +158,7 @@ def _dfs(board: _Board, log: _Log, branch: tuple[int, list[int]] | None = None) 
             return None
         if status == _SOLVED:
             return board
-        branch = _mrv(board)
+        branch = _mrv(board, log)
     i, values = branch
     cell = board.cell(i)
     mark = len(log.path)
@@ -181,16 +193,19 @@ class _Search:
     solved: _Board | None
 
 
-def _search(puzzle: str, size: int) -> _Search:
+def _search(puzzle: str, size: int, order: random.Random | None = None) -> _Search:
     check_grid_string(puzzle, size)
-    log = _Log()
+    log = _Log(order=order)
     board = _Board.from_grid(puzzle, size)
     return _Search(log, None if board is None else _dfs(board, log))
 
 
-def dfs_trace(puzzle: str, size: int) -> str:
-    """The DFS trace of ``puzzle``: placements, guesses, dead ends and reverts, then the final block."""
-    run = _search(puzzle, size)
+def dfs_trace(puzzle: str, size: int, order: random.Random | None = None) -> str:
+    """The DFS trace of ``puzzle``: placements, guesses, dead ends and reverts, then the final block.
+
+    ``order``: ``None`` for the row-major trace, a generator for the shuffled one (``traces`` docstring).
+    """
+    run = _search(puzzle, size, order)
     return _lines(run.log.lines) + _final(run.solved, size)
 
 
@@ -211,7 +226,7 @@ def solution_guesses(puzzle: str, size: int, solution: str | None = None) -> int
         return None
     guesses, log = 0, _Log()
     while _propagate(board, log) == _STUCK:
-        i, _ = _mrv(board)
+        i, _ = _mrv(board, log)
         board.place(i, int(solution[i]))
         guesses += 1
     return guesses
@@ -221,9 +236,9 @@ def _path_lines(log: _Log) -> list[str]:
     return [place_line(cell, value) for cell, value in log.path]
 
 
-def direct_trace(puzzle: str, size: int) -> str:
+def direct_trace(puzzle: str, size: int, order: random.Random | None = None) -> str:
     """The DFS trace without its detours: the surviving placements in order, then the final block."""
-    run = _search(puzzle, size)
+    run = _search(puzzle, size, order)
     placements = _path_lines(run.log) if run.solved is not None else []
     return _lines(placements) + _final(run.solved, size)
 
@@ -275,9 +290,9 @@ class SpawnTraces:
         return self.before + self.join + self.after
 
 
-def _child(board: _Board, size: int, request: SpawnRequest) -> ChildExample:
+def _child(board: _Board, size: int, request: SpawnRequest, order: random.Random | None) -> ChildExample:
     grid = with_value(board.grid(), size, request.cell, request.value)
-    run = _search(grid, size)
+    run = _search(grid, size, order)
     return ChildExample(
         request=request,
         prompt=format_prompt(grid, size),
@@ -287,7 +302,9 @@ def _child(board: _Board, size: int, request: SpawnRequest) -> ChildExample:
     )
 
 
-def spawn_traces(puzzle: str, size: int, max_children: int = 9) -> SpawnTraces:
+def spawn_traces(
+    puzzle: str, size: int, max_children: int = 9, order: random.Random | None = None
+) -> SpawnTraces:
     """Split the search of ``puzzle`` at its first branching point into one child per candidate.
 
     The parent propagates like the DFS trace; where the DFS would write its first guess, the parent
@@ -299,22 +316,22 @@ def spawn_traces(puzzle: str, size: int, max_children: int = 9) -> SpawnTraces:
         raise ValueError(f"max_children must be >= 1, got {max_children}")
     check_grid_string(puzzle, size)
     prompt = format_prompt(puzzle, size)
-    log = _Log()
+    log = _Log(order=order)
     board = _Board.from_grid(puzzle, size)
     status = _DEAD if board is None else _propagate(board, log)
     if board is None or status != _STUCK:
         final = _final(board if status == _SOLVED else None, size)
         return SpawnTraces(prompt, _lines(log.lines) + final, "", (), "", "")
-    i, values = _mrv(board)
+    i, values = _mrv(board, log)
     cell = board.cell(i)
     requests = [SpawnRequest(k, 1, cell, v) for k, v in enumerate(values[:max_children])]
-    children = tuple(_child(board, size, r) for r in requests)
+    children = tuple(_child(board, size, r, order) for r in requests)
     winner = next((c for c in children if c.solved), None)
     if winner is not None and winner.solution is not None:
         after = solution_block(winner.solution, size)
     else:
         rest = values[max_children:]
-        tail = _Log()
+        tail = _Log(order=order)
         solved = _dfs(board, tail, (i, rest)) if rest else None
         after = _lines(tail.lines) + _final(solved, size)
     return SpawnTraces(

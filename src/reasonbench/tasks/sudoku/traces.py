@@ -129,6 +129,17 @@ an ordinary DFS over those left-over candidates starting with ``guess: (r, c) [l
 level is the depth of the children (1 under the root); a child may itself spawn at level 2 with the same
 grammar, although the writer here stops at depth 1.
 
+Shuffled order (trace spec ``dfs:order=shuffled``, likewise ``direct`` and ``spawn``; the writers take a
+``random.Random``). The rules above leave the search's choices to "the first in row-major order": which
+dead cell a ``nocand`` names, which naked single is placed next, and which of the cells tied for the
+fewest candidates is guessed on. The shuffled order draws each of those uniformly instead, from a
+generator seeded by the puzzle and the training seed, so one puzzle's trace is reproducible. Every line
+is still a legal move (a placement is a naked single, a guess comes only when none is left, on a cell of
+the fewest candidates), and the values of a guess are still tried ascending. Why it exists: to write the
+row-major trace a model must find the *first* naked single, a scan of every empty cell; in the shuffled
+one any naked single is right, which is what a solver needs and what a small model can learn (the
+``sudoku-dfs`` recipe's comment has the measurements). The plain kind is row-major.
+
 The guesses a puzzle needs (``solution_guesses``, the generator's difficulty knob) are the guess points
 still open on the DFS trace's solution path: how often propagation stalls on the way to the solution.
 
