@@ -103,3 +103,12 @@ def test_a_leftover_temporary_file_is_not_read_as_rows(tmp_path: Path) -> None:
     asyncio.run(run_async(FakeEngine(solving_script), config(n=2), tmp_path))
     assert files(tmp_path) == ["rows.parquet"]
     assert os.path.getsize(tmp_path / "rows.parquet") > 0
+
+
+def test_read_rows_of_a_multi_model_sweep_reads_every_model_directory(tmp_path: Path) -> None:
+    asyncio.run(run_async(FakeEngine(solving_script), config(n=3), tmp_path / "model-a"))
+    asyncio.run(run_async(FakeEngine(solving_script), config(n=2), tmp_path / "model-b"))
+    (tmp_path / "notes").mkdir()  # not a results directory: ignored
+    df = read_rows(tmp_path)
+    assert len(df) == len(read_rows(tmp_path / "model-a")) + len(read_rows(tmp_path / "model-b")) == 5 * 4
+    assert read_rows(tmp_path / "notes").empty

@@ -324,11 +324,14 @@ class ResultWriter:
 
 def read_rows(directory: str | os.PathLike[str]):
     """All rows of a results directory (a path or a string) as a pandas DataFrame (empty when there are
-    none)."""
+    none). A multi-model sweep's directory, which holds one results directory per model, reads them all."""
     import pandas as pd
     import pyarrow as pa
 
-    files = row_files(directory)
+    root = Path(directory)
+    files = row_files(root)
+    if not files and not (root / MANIFEST).exists():
+        files = [f for sub in sorted(p.parent for p in root.glob(f"*/{MANIFEST}")) for f in row_files(sub)]
     if not files:
         return pd.DataFrame(columns=list(COLUMNS))
     return pa.concat_tables([_read_table(p) for p in files]).to_pandas()
