@@ -61,7 +61,18 @@ def test_prompt_shows_the_grid_rows() -> None:
 
 
 @pytest.mark.parametrize(
-    "kind", ["dfs", "direct", "spawn", "dfs:order=shuffled", "direct:order=shuffled", "spawn:order=shuffled"]
+    "kind",
+    [
+        "dfs",
+        "direct",
+        "spawn",
+        "dfs:order=shuffled",
+        "direct:order=shuffled",
+        "spawn:order=shuffled",
+        "dfs:search=static",
+        "direct:search=static",
+        "spawn:search=static",
+    ],
 )
 def test_the_answer_extracted_from_each_reference_trace_verifies(kind: str) -> None:
     for problem in TASK.generate("sudoku6_guess", 3):
@@ -75,10 +86,24 @@ def test_unknown_trace_kind_is_a_user_error() -> None:
         TASK.trace(TASK.generate("sudoku4", 1)[0], "bfs")
 
 
-@pytest.mark.parametrize("spec", ["dfs:order=random", "dfs:beam=3", "spawn:order"])
-def test_a_bad_trace_knob_is_a_user_error_naming_the_order_knob(spec: str) -> None:
-    with pytest.raises(UserError, match="order=row-major"):
+@pytest.mark.parametrize("spec", ["dfs:order=random", "dfs:beam=3", "spawn:order", "dfs:search=mrv"])
+def test_a_bad_trace_knob_is_a_user_error_naming_the_knobs(spec: str) -> None:
+    with pytest.raises(UserError, match=r"order=row-major\|shuffled and search=scan\|static"):
         TASK.trace(TASK.generate("sudoku6_search", 1)[0], spec)
+
+
+def test_the_static_search_takes_no_shuffled_order() -> None:
+    with pytest.raises(UserError, match="no choice to shuffle"):
+        TASK.trace(TASK.generate("sudoku6_search", 1)[0], "dfs:search=static,order=shuffled")
+
+
+def test_the_static_search_is_a_different_trace_of_the_same_answer_and_scan_is_the_plain_kind() -> None:
+    problems = TASK.generate("sudoku6_search", 8)
+    assert [TASK.trace(p, "dfs") for p in problems] == [TASK.trace(p, "dfs:search=scan") for p in problems]
+    for p in problems:
+        static, scan = TASK.trace(p, "dfs:search=static"), TASK.trace(p, "dfs")
+        assert static != scan
+        assert TASK.extract_answer(static) == TASK.extract_answer(scan)
 
 
 def test_the_shuffled_order_is_drawn_per_seed_and_row_major_is_the_plain_kind() -> None:

@@ -455,12 +455,14 @@ def test_parsers_never_raise_on_mutated_traces(case: tuple[str, int], edits: lis
     parse_spawn_block(mutated, size)
 
 
-def _assert_every_line_is_a_legal_move(puzzle: str, size: int, text: str) -> None:
+def _assert_every_line_is_a_legal_move(puzzle: str, size: int, text: str, static: bool = False) -> None:
     """Replay ``text`` on the board, checking each line against the search rules whatever its order.
 
     A placement is a naked single on a board without dead cells; a guess is on a cell of the fewest
     candidates, lists them all, and only happens when there is no naked single or dead cell; a dead end
     names an empty cell without candidates; a revert returns to the board of the latest open guess.
+    In the static search every placement, guess and dead end is about the first empty cell instead, which
+    has one, several or no candidates respectively.
     """
     grid = list(puzzle)
     open_guesses: list[tuple[int, str, list[int]]] = []  # cell, board before the guess, values left
@@ -472,6 +474,11 @@ def _assert_every_line_is_a_legal_move(puzzle: str, size: int, text: str) -> Non
         board = "".join(grid)
         i = event.cell[0] * size + event.cell[1]
         empty = counts(board)
+        if static and event.kind != "revert":
+            assert i == board.index("0")
+            expected = {"place": [1], "guess": list(range(2, size + 1)), "nocand": [0]}[event.kind]
+            assert empty[i] in expected
+            empty = {i: empty[i]}  # the static search looks at no other cell
         if event.kind == "place":
             assert 0 not in empty.values() and _candidates(board, size, i) == [event.value]
             grid[i] = str(event.value)
@@ -512,6 +519,44 @@ def test_every_line_of_a_shuffled_dfs_trace_is_a_legal_move_and_it_reaches_the_s
 def test_every_line_of_the_row_major_dfs_trace_is_a_legal_move(case: tuple[str, int]) -> None:
     puzzle, size = case
     _assert_every_line_is_a_legal_move(puzzle, size, dfs_trace(puzzle, size))
+
+
+# Sparse random 6x6 boards are left out: without propagation their static traces can run to megabytes
+# (past the parsers' length bound), which is why the static search has a split with more givens.
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(generated_puzzles(), any_puzzles().filter(lambda case: case[1] == 4)))
+def test_every_line_of_a_static_dfs_trace_is_a_legal_move_and_it_ends_as_the_puzzle_does(
+    case: tuple[str, int],
+) -> None:
+    puzzle, size = case
+    text = dfs_trace(puzzle, size, static=True)
+    _assert_every_line_is_a_legal_move(puzzle, size, text, static=True)
+    parsed = parse_trace(text, size)
+    if count_solutions(puzzle, size) == 0:
+        assert parsed.answer is None and parsed.no_solution
+    else:
+        assert parsed.answer is not None and parsed.malformed_lines == 0
+        assert verify_answer(puzzle, size, _rows(parsed.answer, size)).correct
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.one_of(generated_puzzles(), any_puzzles().filter(lambda case: case[1] == 4)))
+def test_static_spawn_traces_branch_on_the_first_empty_cell_with_legal_threads(case: tuple[str, int]) -> None:
+    puzzle, size = case
+    split = spawn_traces(puzzle, size, static=True)
+    parsed = parse_trace(split.joined, size)
+    if count_solutions(puzzle, size) == 0:
+        assert parsed.answer is None and parsed.no_solution
+    else:
+        assert parsed.answer is not None and verify_answer(puzzle, size, _rows(parsed.answer, size)).correct
+    _assert_every_line_is_a_legal_move(puzzle, size, split.before, static=True)
+    board = replay_grid(puzzle, size, parse_trace(split.before, size).events)
+    if split.children:
+        first_empty = board.index("0")
+        assert {c.request.cell for c in split.children} == {divmod(first_empty, size)}
+    for child in split.children:
+        start = with_value(board, size, child.request.cell, child.request.value)
+        _assert_every_line_is_a_legal_move(start, size, child.trace, static=True)
 
 
 @settings(max_examples=40, deadline=None)

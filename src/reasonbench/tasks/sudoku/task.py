@@ -26,6 +26,7 @@ from reasonbench.tasks.sudoku.verify import verify_answer
 
 TRACE_KINDS = ("dfs", "direct", "spawn")
 ORDERS = ("row-major", "shuffled")
+SEARCHES = ("scan", "static")
 _SIZE_OF_CELLS = {16: 4, 36: 6, 81: 9}
 _SPEC_SEPARATORS = frozenset(" \t\n\r|,;-+")
 _SPEC_CELLS = frozenset("0123456789._")
@@ -113,16 +114,17 @@ class SudokuTask:
     def trace(self, problem: Problem, kind: str = "dfs", seed: int = 0) -> str:
         """A reference trace: ``dfs``, ``direct``, or ``spawn`` (the parent's context after the join).
 
-        ``kind:order=shuffled`` draws the order among equally valid lines from ``seed`` and the puzzle
-        (see the ``traces`` docstring); the plain kind is row-major and ignores ``seed``.
+        ``kind:order=shuffled`` draws the order among equally valid lines from ``seed`` and the puzzle;
+        ``kind:search=static`` visits the cells in a fixed order instead (see the ``traces`` docstring).
+        The plain kind is the row-major scan search and ignores ``seed``.
         """
         puzzle, size = _board(problem)
-        base, order = _trace_spec(kind, puzzle, seed)
-        if base == "dfs":
-            return dfs_trace(puzzle, size, order)
-        if base == "direct":
-            return direct_trace(puzzle, size, order)
-        return spawn_traces(puzzle, size, order=order).joined
+        spec = _trace_spec(kind, puzzle, seed)
+        if spec.kind == "dfs":
+            return dfs_trace(puzzle, size, spec.order, spec.static)
+        if spec.kind == "direct":
+            return direct_trace(puzzle, size, spec.order, spec.static)
+        return spec.spawn(puzzle, size).joined
 
     def training_documents(self, problem: Problem, kind: str, seed: int = 0) -> list[Document]:
         """The prompt (given) followed by the trace the model must write.
@@ -132,10 +134,10 @@ class SudokuTask:
         writes it), and every child from its own prompt, as the APR runtime will run them.
         """
         prompt = self.prompt(problem)
-        base, order = _trace_spec(kind, _board(problem)[0], seed)
-        if base != "spawn":
+        spec = _trace_spec(kind, _board(problem)[0], seed)
+        if spec.kind != "spawn":
             return [Document(prompt + self.trace(problem, kind, seed), len(prompt))]
-        split = spawn_traces(*_board(problem), order=order)
+        split = spec.spawn(*_board(problem))
         docs = [Document(prompt + split.pre_spawn, len(prompt))]
         if split.calling_block:
             context = prompt + split.before + split.join
@@ -151,11 +153,12 @@ class SudokuTask:
         included); for ``spawn`` the ``children`` of its spawn.
         """
         puzzle, size = _board(problem)
-        base, order = _trace_spec(kind, puzzle, seed)
+        spec = _trace_spec(kind, puzzle, seed)
+        base = spec.kind
         prompt = self.prompt(problem)
         needed = solution_guesses(puzzle, size)  # None: not a unique puzzle (typed by a user)
         counts = {} if needed is None else {"guesses": needed}
-        split = spawn_traces(puzzle, size, order=order) if base == "spawn" else None
+        split = spec.spawn(puzzle, size) if base == "spawn" else None
         if split is not None:
             counts["children"] = len(split.children)
             if split.calling_block:
@@ -190,22 +193,43 @@ class SudokuTask:
         return None
 
 
-def _trace_spec(spec: str, puzzle: str, seed: int) -> tuple[str, random.Random | None]:
-    """The trace kind of ``kind[:order=row-major|shuffled]`` and its order (``None``: row-major).
+@dataclasses.dataclass(frozen=True)
+class _TraceSpec:
+    """A parsed ``kind[:order=...,search=...]``: the format and the search behind it."""
+
+    kind: str
+    order: random.Random | None  # None: row-major
+    static: bool
+
+    def spawn(self, puzzle: str, size: int) -> SpawnTraces:
+        return spawn_traces(puzzle, size, order=self.order, static=self.static)
+
+
+def _trace_spec(spec: str, puzzle: str, seed: int) -> _TraceSpec:
+    """Parse ``kind[:order=row-major|shuffled][,search=scan|static]``.
 
     A shuffled order is seeded by the puzzle and ``seed`` together, so one puzzle's trace is reproducible
-    and two puzzles that share a training seed still draw independently.
+    and two puzzles that share a training seed still draw independently. The static search makes no
+    choice for an order to shuffle, so the two knobs do not combine.
     """
     kind, _, knobs = spec.strip().partition(":")
     if kind not in TRACE_KINDS:
         raise UserError(f"unknown sudoku trace kind {kind!r}; choose one of {', '.join(TRACE_KINDS)}")
-    order = "row-major"
+    values = {"order": "row-major", "search": "scan"}
+    allowed = {"order": ORDERS, "search": SEARCHES}
     for knob in filter(None, knobs.split(",")):
-        name, _, value = knob.partition("=")
-        if name.strip() != "order" or value.strip() not in ORDERS:
-            raise UserError(f"bad sudoku trace knob {knob!r}: the only knob is order={'|'.join(ORDERS)}")
-        order = value.strip()
-    return kind, None if order == "row-major" else random.Random(f"{puzzle}:{seed}")
+        name, _, value = (part.strip() for part in knob.partition("="))
+        if value not in allowed.get(name, ()):
+            raise UserError(
+                f"bad sudoku trace knob {knob!r}: the knobs are order={'|'.join(ORDERS)} and "
+                f"search={'|'.join(SEARCHES)}"
+            )
+        values[name] = value
+    static = values["search"] == "static"
+    if static and values["order"] == "shuffled":
+        raise UserError(f"sudoku trace {spec!r}: search=static has no choice to shuffle; drop order=shuffled")
+    order = None if values["order"] == "row-major" else random.Random(f"{puzzle}:{seed}")
+    return _TraceSpec(kind, order, static)
 
 
 def _spawn_shape(prompt: str, split: SpawnTraces, count: TokenCounter, counts: dict[str, int]) -> SearchShape:

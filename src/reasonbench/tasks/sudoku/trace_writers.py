@@ -1,8 +1,9 @@
 """Writers of the Sudoku training traces: DFS with backtracking, the direct path, and spawn/join.
 
 The exact format and the search semantics are specified in the ``traces`` module docstring; this module
-implements them. The search is deliberately simple (naked singles, MRV, ascending values) because a model
-has to be able to imitate it step by step; the fast solver lives in ``solver``.
+implements them. The searches are deliberately simple (naked singles and MRV, or cells in a fixed order;
+ascending values) because a model has to be able to imitate them step by step; the fast solver lives in
+``solver``.
 """
 
 from __future__ import annotations
@@ -94,12 +95,14 @@ class _Log:
 
     ``order`` picks among equally valid next lines (which dead cell, which naked single, which of the
     MRV cells tied on their count): ``None`` takes the first in row-major order, a generator a uniform
-    draw (see "Shuffled order" in the ``traces`` docstring).
+    draw (see "Shuffled order" in the ``traces`` docstring). ``static`` switches the search itself to
+    the fixed cell order ("Static search" there), which leaves nothing for ``order`` to pick.
     """
 
     lines: list[str] = field(default_factory=list)
     path: list[tuple[Cell, int]] = field(default_factory=list)
     order: random.Random | None = None
+    static: bool = False
 
     def pick(self, cells: list[int]) -> int:
         """One of ``cells`` (row-major ascending, non-empty): the first, or a draw."""
@@ -112,6 +115,8 @@ class _Log:
 
 def _propagate(board: _Board, log: _Log) -> str:
     """Naked singles until stuck, solved, or dead (an empty cell without candidates)."""
+    if log.static:
+        return _fill_in_order(board, log)
     while True:
         dead: list[int] = []
         singles: list[tuple[int, int]] = []
@@ -138,8 +143,31 @@ def _propagate(board: _Board, log: _Log) -> str:
         log.lines.append(place_line(board.cell(i), value))
 
 
+def _fill_in_order(board: _Board, log: _Log) -> str:
+    """The static search's forced moves: the empty cells in row-major order, each placed while it has one
+    candidate; stuck at the first with several, dead at the first with none. Only the next empty cell is
+    ever looked at, so a model imitating it never scans the board.
+    """
+    for i, v in enumerate(board.cells):
+        if v:
+            continue
+        mask = board.candidates(i)
+        if not mask:
+            log.lines.append(nocand_line(board.cell(i)))
+            return _DEAD
+        if mask & (mask - 1):
+            return _STUCK
+        log.place(board, i, mask.bit_length())
+        log.lines.append(place_line(board.cell(i), mask.bit_length()))
+    return _SOLVED
+
+
 def _mrv(board: _Board, log: _Log) -> tuple[int, list[int]]:
-    """The empty cell with the fewest candidates (ties: ``log.pick``) and its candidates."""
+    """The cell to guess on and its candidates: the empty cell with the fewest candidates (ties:
+    ``log.pick``), or in the static search the first empty cell (the one ``_fill_in_order`` stopped at)."""
+    if log.static:
+        first = board.cells.index(0)
+        return first, _values_of(board.candidates(first))
     counts = {i: board.candidates(i).bit_count() for i, v in enumerate(board.cells) if not v}
     fewest = min(counts.values())
     best = log.pick([i for i, k in counts.items() if k == fewest])
@@ -193,19 +221,20 @@ class _Search:
     solved: _Board | None
 
 
-def _search(puzzle: str, size: int, order: random.Random | None = None) -> _Search:
+def _search(puzzle: str, size: int, order: random.Random | None = None, static: bool = False) -> _Search:
     check_grid_string(puzzle, size)
-    log = _Log(order=order)
+    log = _Log(order=order, static=static)
     board = _Board.from_grid(puzzle, size)
     return _Search(log, None if board is None else _dfs(board, log))
 
 
-def dfs_trace(puzzle: str, size: int, order: random.Random | None = None) -> str:
+def dfs_trace(puzzle: str, size: int, order: random.Random | None = None, static: bool = False) -> str:
     """The DFS trace of ``puzzle``: placements, guesses, dead ends and reverts, then the final block.
 
-    ``order``: ``None`` for the row-major trace, a generator for the shuffled one (``traces`` docstring).
+    ``order``: ``None`` for the row-major trace, a generator for the shuffled one; ``static``: the
+    static search instead of naked singles and MRV (both in the ``traces`` docstring).
     """
-    run = _search(puzzle, size, order)
+    run = _search(puzzle, size, order, static)
     return _lines(run.log.lines) + _final(run.solved, size)
 
 
@@ -236,9 +265,9 @@ def _path_lines(log: _Log) -> list[str]:
     return [place_line(cell, value) for cell, value in log.path]
 
 
-def direct_trace(puzzle: str, size: int, order: random.Random | None = None) -> str:
+def direct_trace(puzzle: str, size: int, order: random.Random | None = None, static: bool = False) -> str:
     """The DFS trace without its detours: the surviving placements in order, then the final block."""
-    run = _search(puzzle, size, order)
+    run = _search(puzzle, size, order, static)
     placements = _path_lines(run.log) if run.solved is not None else []
     return _lines(placements) + _final(run.solved, size)
 
@@ -290,9 +319,9 @@ class SpawnTraces:
         return self.before + self.join + self.after
 
 
-def _child(board: _Board, size: int, request: SpawnRequest, order: random.Random | None) -> ChildExample:
+def _child(board: _Board, size: int, request: SpawnRequest, log: _Log) -> ChildExample:
     grid = with_value(board.grid(), size, request.cell, request.value)
-    run = _search(grid, size, order)
+    run = _search(grid, size, log.order, log.static)
     return ChildExample(
         request=request,
         prompt=format_prompt(grid, size),
@@ -303,20 +332,24 @@ def _child(board: _Board, size: int, request: SpawnRequest, order: random.Random
 
 
 def spawn_traces(
-    puzzle: str, size: int, max_children: int = 9, order: random.Random | None = None
+    puzzle: str,
+    size: int,
+    max_children: int = 9,
+    order: random.Random | None = None,
+    static: bool = False,
 ) -> SpawnTraces:
     """Split the search of ``puzzle`` at its first branching point into one child per candidate.
 
     The parent propagates like the DFS trace; where the DFS would write its first guess, the parent
-    spawns children for the first ``max_children`` candidates (ascending) of the MRV cell. If none of
-    them solves the puzzle and candidates are left over, the parent continues after the join block with
-    an ordinary DFS over the left-over candidates (``guess: (r, c) [left-over] = v`` ...).
+    spawns children for the first ``max_children`` candidates (ascending) of the cell it would guess on.
+    If none of them solves the puzzle and candidates are left over, the parent continues after the join
+    block with an ordinary DFS over the left-over candidates (``guess: (r, c) [left-over] = v`` ...).
     """
     if max_children < 1:
         raise ValueError(f"max_children must be >= 1, got {max_children}")
     check_grid_string(puzzle, size)
     prompt = format_prompt(puzzle, size)
-    log = _Log(order=order)
+    log = _Log(order=order, static=static)
     board = _Board.from_grid(puzzle, size)
     status = _DEAD if board is None else _propagate(board, log)
     if board is None or status != _STUCK:
@@ -325,13 +358,13 @@ def spawn_traces(
     i, values = _mrv(board, log)
     cell = board.cell(i)
     requests = [SpawnRequest(k, 1, cell, v) for k, v in enumerate(values[:max_children])]
-    children = tuple(_child(board, size, r, order) for r in requests)
+    children = tuple(_child(board, size, r, log) for r in requests)
     winner = next((c for c in children if c.solved), None)
     if winner is not None and winner.solution is not None:
         after = solution_block(winner.solution, size)
     else:
         rest = values[max_children:]
-        tail = _Log(order=order)
+        tail = _Log(order=order, static=static)
         solved = _dfs(board, tail, (i, rest)) if rest else None
         after = _lines(tail.lines) + _final(solved, size)
     return SpawnTraces(
