@@ -50,7 +50,7 @@ FROZEN: tuple[FrozenSplit, ...] = (
     FrozenSplit("sudoku", "sudoku4", 500),
     FrozenSplit("sudoku", "sudoku6", 200),
     FrozenSplit("sudoku", "sudoku6_search", 500),
-    FrozenSplit("sudoku", "sudoku6_12givens", 500),
+    FrozenSplit("sudoku", "sudoku6_14givens", 500),
     FrozenSplit("sudoku", "sudoku9", 200),
 )
 

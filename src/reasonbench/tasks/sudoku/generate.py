@@ -38,11 +38,12 @@ the puzzles are minimal or near-minimal for their size (measured per puzzle: ~0.
   meets 1.7 dead ends on average (21% none, 11% four or more). At 9 givens only one carve in five
   reaches the target (the rest end minimal above it), which made the split 2.3x slower to generate for
   the same guess distribution; at 10 about one carve in nine qualifies (~15 ms per puzzle).
-* ``sudoku6_12givens``: 6x6, 12 givens, ``min_guesses=1``: the split for the static search (see the
+* ``sudoku6_14givens``: 6x6, 14 givens, ``min_guesses=1``: the split for the static search (see the
   ``traces`` docstring), which guesses at every cell with several candidates, so fewer empty cells keep
-  its traces inside a 4k window (symbolic ceiling 29% / 66% / 88% / 98% at 1k / 2k / 4k / 8k on the 500
-  frozen puzzles, against 15% / 42% / 71% / 91% on ``sudoku6_search``). The scan search solves it
-  in ~500 tokens with 1.3 guesses on the solution path (71% one, 25% two).
+  its traces inside our windows: symbolic ceiling 45% / 86% / 98% at 1k / 2k / 4k on the 500 frozen
+  puzzles (median 1,112 tokens, p90 2,293), against 15% / 42% / 71% on ``sudoku6_search`` (median 2,579)
+  and 29% / 66% / 88% with 12 givens (median 1,532). The scan search solves it in ~500 tokens with 1.2
+  guesses on the solution path (83% one, 14% two).
 * ``sudoku9``: 9x9, 24 givens (minimum 17; random removal usually gets stuck between 22 and 26, and 22
   costs ~20x more time); about 98% need a guess.
 * ``sudoku9_easy``: 9x9, 30 givens, ``max_guesses=0``: naked singles alone solve them.
@@ -122,7 +123,7 @@ SPLITS: dict[str, SudokuConfig] = {
     "sudoku6": SudokuConfig(size=6, givens=9, seed="sudoku6"),
     "sudoku6_guess": SudokuConfig(size=6, givens=9, min_guesses=1, seed="sudoku6_guess"),
     "sudoku6_search": SudokuConfig(size=6, givens=10, min_guesses=2, seed="sudoku6_search"),
-    "sudoku6_12givens": SudokuConfig(size=6, givens=12, min_guesses=1, seed="sudoku6_12givens"),
+    "sudoku6_14givens": SudokuConfig(size=6, givens=14, min_guesses=1, seed="sudoku6_14givens"),
     "sudoku9": SudokuConfig(size=9, givens=24, seed="sudoku9"),
     "sudoku9_easy": SudokuConfig(size=9, givens=30, max_guesses=0, seed="sudoku9_easy"),
 }

@@ -148,8 +148,8 @@ several, ``guess: (r, c) [v1, v2, ...] = v1``. Reverts are as above. The lines a
 parsers, verifiers and strategies read both; what changes is which line comes next. Since every cell
 before the current one is filled, the board a line is computed on is the givens plus, for each earlier
 cell, its latest ``=`` line: a lookup, never a scan. The price is length: without propagation the search
-guesses and dead-ends far more often (on ``sudoku6_12givens``, 25 guess lines and 24 dead ends per puzzle
-on average against 1.5 and 0.8 for the scan search; ``reasonbench tasks ceiling sudoku -t
+guesses and dead-ends far more often (on ``sudoku6_14givens``, 15 guess lines and 13 dead ends per puzzle
+on average against 1.3 and 0.7 for the scan search; ``reasonbench tasks ceiling sudoku -t
 dfs:search=static`` has the windows). A spawn/join parent spawns on the first empty cell with several
 candidates, and each child runs the static search of its board. The static search makes no choice for
 ``order`` to shuffle; the two knobs do not combine.
