@@ -24,7 +24,7 @@ import pandas as pd
 
 from reasonbench import stats
 from reasonbench.errors import UserError
-from reasonbench.results import BATCH, LATENCY, MANIFEST, read_rows, run_mode
+from reasonbench.results import BATCH, LATENCY, MANIFEST, read_rows, results_dirs, run_mode
 
 # Budget kinds: CLI name -> (row column holding the measured usage, axis label).
 USAGE: dict[str, tuple[str, str]] = {
@@ -47,14 +47,7 @@ class Results:
 def expand(paths: list[Path]) -> list[Path]:
     """Results directories named by ``paths``: each one itself, or (a multi-model sweep) its
     subdirectories that are results directories."""
-    found: list[Path] = []
-    for path in paths:
-        if (path / MANIFEST).exists() or not path.is_dir():
-            found.append(path)
-            continue
-        subs = sorted(p.parent for p in path.glob(f"*/{MANIFEST}"))
-        found.extend(subs or [path])
-    return found
+    return [d for path in paths for d in results_dirs(path)]
 
 
 def load(paths: list[Path]) -> Results:

@@ -322,16 +322,21 @@ class ResultWriter:
         return compact(self.directory, self.shard)
 
 
+def results_dirs(path: Path) -> list[Path]:
+    """The results directories ``path`` names: itself when it is one (or is no directory at all, so the
+    caller reports it), else those one level below it (a multi-model sweep's, one per model), else itself."""
+    if (path / MANIFEST).exists() or not path.is_dir():
+        return [path]
+    return sorted(p.parent for p in path.glob(f"*/{MANIFEST}")) or [path]
+
+
 def read_rows(directory: str | os.PathLike[str]):
     """All rows of a results directory (a path or a string) as a pandas DataFrame (empty when there are
     none). A multi-model sweep's directory, which holds one results directory per model, reads them all."""
     import pandas as pd
     import pyarrow as pa
 
-    root = Path(directory)
-    files = row_files(root)
-    if not files and not (root / MANIFEST).exists():
-        files = [f for sub in sorted(p.parent for p in root.glob(f"*/{MANIFEST}")) for f in row_files(sub)]
+    files = [f for d in results_dirs(Path(directory)) for f in row_files(d)]
     if not files:
         return pd.DataFrame(columns=list(COLUMNS))
     return pa.concat_tables([_read_table(p) for p in files]).to_pandas()
