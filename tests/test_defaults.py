@@ -51,7 +51,7 @@ def test_a_named_split_is_checked_against_the_tasks_splits() -> None:
 def test_sudoku_defaults_to_the_6x6_split_where_search_matters(capsys) -> None:
     code, out, _ = run(capsys, "tasks", "generate", "sudoku", "-n", "2")
     rows = [json.loads(line) for line in out.splitlines()]
-    assert code == 0 and {(r["split"], r["size"]) for r in rows} == {("sudoku6_search", 6)}
+    assert code == 0 and {(r["split"], r["size"]) for r in rows} == {("sudoku6_14givens", 6)}
 
 
 def test_tasks_show_needs_no_split(capsys) -> None:
@@ -67,14 +67,14 @@ def test_tasks_show_needs_no_split(capsys) -> None:
 def test_run_without_split_or_model_names_the_recipe_that_would_train_the_missing_model(capsys) -> None:
     code, _, err = run(capsys, "run", "--task", "sudoku", "--strategy", "cot", "-n", "2")
     assert code == 2 and len(err.strip().splitlines()) == 1
-    assert "sudoku6_search" in err and "`reasonbench train --recipe sudoku-direct`" in err
+    assert "sudoku6_14givens" in err and "`reasonbench train --recipe sudoku-direct`" in err
 
 
 def test_a_preset_without_a_split_runs_the_tasks_default_split(tmp_path) -> None:
     preset = tmp_path / "p.toml"
     preset.write_text('task = "sudoku"\nmodel = "m"\n[[strategy]]\nname = "cot"\n')
     (config,) = load_preset(preset)
-    assert config.split == "sudoku6_search"
+    assert config.split == "sudoku6_14givens"
 
 
 def test_a_preset_with_an_unknown_split_is_a_user_error(tmp_path) -> None:
@@ -93,9 +93,9 @@ def test_a_default_model_covers_every_strategy_on_every_task(all_shipped, task: 
 def test_a_4x4_model_is_never_the_default_on_6x6(monkeypatch, tmp_path) -> None:
     monkeypatch.setattr(models, "shipped_models", lambda: {"sudoku4-dfs": tmp_path})
     assert default_model("sudoku", "sudoku4", "backtrack") == "sudoku4-dfs"
-    assert default_model("sudoku", "sudoku6_search", "backtrack") is None
+    assert default_model("sudoku", "sudoku6_14givens", "backtrack") is None
     with pytest.raises(UserError, match="--recipe sudoku-dfs"):
-        require_default_model("sudoku", "sudoku6_search", "backtrack")
+        require_default_model("sudoku", "sudoku6_14givens", "backtrack")
 
 
 def test_a_split_no_model_fits_says_so_without_a_recipe() -> None:
@@ -124,4 +124,4 @@ def test_the_sudoku_preset_runs_each_strategy_on_the_model_trained_for_it(all_sh
         "sudoku-dfs": {"backtrack"},
         "sudoku-apr": {"apr"},
     }
-    assert {r.split for r in runs} == {"sudoku6_search"} and all(r.n_problems >= 500 for r in runs)
+    assert {r.split for r in runs} == {"sudoku6_14givens"} and all(r.n_problems >= 500 for r in runs)

@@ -125,7 +125,7 @@ def test_strategies_without_a_model_run_on_the_shipped_model_each_fits(tmp_path)
 
 def test_the_default_results_directory_is_named_by_the_run_or_the_preset(tmp_path) -> None:
     run = Experiment((StrategyGrid("cot"), StrategyGrid("sc")), task="sudoku")
-    assert run.default_out() == Path("results/sudoku-sudoku6_search-cot-sc")
+    assert run.default_out() == Path("results/sudoku-sudoku6_14givens-cot-sc")
     assert Experiment((StrategyGrid("cot"),), name="cpu-demo").default_out() == Path("results/cpu-demo")
 
 

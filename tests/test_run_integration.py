@@ -66,7 +66,7 @@ def test_every_strategy_runs_from_the_cli_on_the_real_engine(
     df = read_rows(out)
     assert len(df) == 3 * 2 * len(strategies)
     assert set(df.strategy) == set(strategies)
-    assert set(df.split) == {split or "sudoku6_search"}
+    assert set(df.split) == {split or "sudoku6_14givens"}
     assert (df.decoded_tokens > 0).any()
     assert (df[df.budget == "tok200"].tokens <= 200).all()
     assert (df[df.budget == "ctx512"].max_context <= 512).all()

@@ -40,7 +40,7 @@ class SudokuTask:
     """Sudoku 4x4 / 6x6 / 9x9 with unique solutions; answers are grids (see ``verify`` and ``traces``)."""
 
     name = "sudoku"
-    default_split = "sudoku6_search"
+    default_split = "sudoku6_14givens"
     trace_phrases = PHRASES
 
     def splits(self) -> list[str]:
