@@ -70,7 +70,7 @@ MIN_GIVENS: dict[int, int] = {4: 4, 6: 8, 9: 17}
 DEFAULT_GIVENS: dict[int, int] = {4: 4, 6: 9, 9: 24}
 
 # Full grids tried per draw before the knobs are declared unreachable.
-_MAX_ATTEMPTS = 200
+_MAX_ATTEMPTS = 2000
 
 
 @dataclass(frozen=True)
