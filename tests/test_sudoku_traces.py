@@ -58,6 +58,23 @@ EXAMPLE_DFS_HEAD = (
     "revert: (0, 0) [2] = 2\n"
     "guess: (0, 1) [1, 4] = 1\n"
 )
+# Its static trace, derived by hand: (0, 0) = {1, 2, 3}, guess 1; (0, 1) = {3, 4}, guess 3; (0, 2) is then
+# forced to 4 and (0, 3) has nothing; 4 at (0, 1) forces 3 at (0, 2), again nothing at (0, 3), so (0, 1) is
+# exhausted and (0, 0) moves to 2; then (0, 1) = {1, 3, 4} and (0, 2) = {3, 4} are guessed, (0, 3) = 4.
+EXAMPLE_STATIC_HEAD = (
+    "guess: (0, 0) [1, 2, 3] = 1\n"
+    "guess: (0, 1) [3, 4] = 3\n"
+    "(0, 2) = 4\n"
+    "nocand: (0, 3)\n"
+    "revert: (0, 1) [4] = 4\n"
+    "(0, 2) = 3\n"
+    "nocand: (0, 3)\n"
+    "revert: (0, 1) [] = none\n"
+    "revert: (0, 0) [2, 3] = 2\n"
+    "guess: (0, 1) [1, 3, 4] = 1\n"
+    "guess: (0, 2) [3, 4] = 3\n"
+    "(0, 3) = 4\n"
+)
 
 
 def _candidates(grid: str, size: int, i: int) -> list[int]:
@@ -519,6 +536,12 @@ def test_every_line_of_a_shuffled_dfs_trace_is_a_legal_move_and_it_reaches_the_s
 def test_every_line_of_the_row_major_dfs_trace_is_a_legal_move(case: tuple[str, int]) -> None:
     puzzle, size = case
     _assert_every_line_is_a_legal_move(puzzle, size, dfs_trace(puzzle, size))
+
+
+def test_the_static_trace_of_the_docstring_example() -> None:
+    text = dfs_trace(EXAMPLE, 4, static=True)
+    assert text.startswith(EXAMPLE_STATIC_HEAD)
+    assert text.endswith("solution:\n2134\n3421\n4213\n1342\n")
 
 
 # Sparse random 6x6 boards are left out: without propagation their static traces can run to megabytes

@@ -152,7 +152,28 @@ guesses and dead-ends far more often (on ``sudoku6_14givens``, 15 guess lines an
 on average against 1.3 and 0.7 for the scan search; ``reasonbench tasks ceiling sudoku -t
 dfs:search=static`` has the windows). A spawn/join parent spawns on the first empty cell with several
 candidates, and each child runs the static search of its board. The static search makes no choice for
-``order`` to shuffle; the two knobs do not combine.
+``order`` to shuffle; the two knobs do not combine. The static DFS trace of the example prompt::
+
+    guess: (0, 0) [1, 2, 3] = 1
+    guess: (0, 1) [3, 4] = 3
+    (0, 2) = 4
+    nocand: (0, 3)
+    revert: (0, 1) [4] = 4
+    (0, 2) = 3
+    nocand: (0, 3)
+    revert: (0, 1) [] = none
+    revert: (0, 0) [2, 3] = 2
+    guess: (0, 1) [1, 3, 4] = 1
+    guess: (0, 2) [3, 4] = 3
+    (0, 3) = 4
+    (1, 0) = 3
+    ...
+    (3, 3) = 2
+    solution:
+    2134
+    3421
+    4213
+    1342
 
 The guesses a puzzle needs (``solution_guesses``, the generator's difficulty knob) are the guess points
 still open on the DFS trace's solution path: how often propagation stalls on the way to the solution.
