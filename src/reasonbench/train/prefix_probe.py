@@ -13,7 +13,6 @@ parameter is only as good as this.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 from dataclasses import dataclass
 
@@ -83,16 +82,11 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from reasonbench.train.recipe import load_recipe
+    from reasonbench.train.recipe import diagnostic_args
 
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("model_dir")
-    ap.add_argument("--recipe", required=True, help="the APR recipe whose task, split and trace to probe")
-    ap.add_argument("-n", type=int, default=40, help="frozen val problems")
-    a = ap.parse_args()
-    recipe = load_recipe(a.recipe)
-    result = probe(a.model_dir, recipe.task, recipe.split, recipe.trace, a.n)
-    table = Table(title=f"{a.model_dir}: P(open the spawn block at the reference cut), {a.n} val problems")
+    model_dir, recipe, n = diagnostic_args(__doc__ or "", 40, "probe (an APR one)")
+    result = probe(model_dir, recipe.task, recipe.split, recipe.trace, n)
+    table = Table(title=f"{model_dir}: P(open the spawn block at the reference cut), {n} val problems")
     table.add_column("budget prefix")
     table.add_column("problems", justify="right")
     table.add_column("mean P", justify="right")

@@ -107,3 +107,16 @@ def load_recipe(spec: str, **overrides: object) -> Recipe:
         return Recipe(**raw)
     except (TypeError, ValueError) as exc:
         raise UserError(f"{path}: {exc}") from exc
+
+
+def diagnostic_args(doc: str, problems: int, what: str) -> tuple[str, Recipe, int]:
+    """The command line of a diagnostic that reads a model against a recipe's reference traces
+    (``MODEL_DIR --recipe R [-n N]``): the model directory, the recipe and the number of val problems."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("model_dir")
+    ap.add_argument("--recipe", required=True, help=f"the recipe whose task, split and trace to {what}")
+    ap.add_argument("-n", type=int, default=problems, help="frozen val problems")
+    a = ap.parse_args()
+    return a.model_dir, load_recipe(a.recipe), a.n

@@ -13,7 +13,6 @@ picks, or the values it must look up.
 
 from __future__ import annotations
 
-import argparse
 import re
 from dataclasses import dataclass
 
@@ -84,17 +83,12 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from reasonbench.train.recipe import load_recipe
+    from reasonbench.train.recipe import diagnostic_args
 
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("model_dir")
-    ap.add_argument("--recipe", required=True, help="the recipe whose task, split and trace to score")
-    ap.add_argument("-n", type=int, default=30, help="frozen val problems")
-    a = ap.parse_args()
-    recipe = load_recipe(a.recipe)
-    stats = token_loss(a.model_dir, recipe.task, recipe.split, recipe.trace, a.n)
+    model_dir, recipe, n = diagnostic_args(__doc__ or "", 30, "score")
+    stats = token_loss(model_dir, recipe.task, recipe.split, recipe.trace, n)
     total = sum(s.loss for s in stats.values()) or 1.0
-    table = Table(title=f"{a.model_dir}: teacher-forced loss by token role ({a.n} val problems)")
+    table = Table(title=f"{model_dir}: teacher-forced loss by token role ({n} val problems)")
     for col in ("role", "tokens", "mean loss", "share of loss", "top-1"):
         table.add_column(col, justify="left" if col == "role" else "right")
     for role, s in sorted(stats.items(), key=lambda kv: -kv[1].loss):
