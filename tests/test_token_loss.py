@@ -8,7 +8,15 @@ from reasonbench.train.token_loss import line_roles, token_loss
 def test_a_placement_line_numbers_its_row_column_and_value() -> None:
     roles = line_roles("(3, 5) = 2\n")
     assert roles[1] == "( digit 1" and roles[4] == "( digit 2" and roles[9] == "( digit 3"
-    assert roles[0] == roles[2] == roles[-1] == "( syntax"
+    assert roles[0] == "( opening"
+    assert roles[2] == roles[-1] == "( syntax"
+
+
+def test_the_first_character_of_a_line_is_the_decision_of_its_kind() -> None:
+    assert line_roles("nocand: (2, 4)\n")[0] == "nocand: ( opening"
+    assert line_roles("guess: (0, 3) [1, 2] = 1\n")[0] == "guess: ( opening"
+    assert line_roles("4213\n")[0] == "digits digit 1"  # a grid row opens with a value, not a kind
+    assert line_roles("\n") == ["blank syntax"]
 
 
 def test_guess_lines_grid_rows_and_digitless_lines_get_their_own_kinds() -> None:
@@ -20,7 +28,7 @@ def test_guess_lines_grid_rows_and_digitless_lines_get_their_own_kinds() -> None
         "digits digit 3",
         "digits digit 4",
     }
-    assert set(line_roles("solution:\n")) == {"solution: syntax"}
+    assert set(line_roles("solution:\n")[1:]) == {"solution: syntax"}
 
 
 def test_the_shipped_4x4_model_has_learnt_the_values_it_places() -> None:

@@ -6,9 +6,11 @@ The model reads the recipe's own reference traces of frozen val problems (prompt
 trace character gets a role from its line: the line's kind is the text before its first digit (``"("`` for
 a Sudoku placement ``(r, c) = v``, ``"guess: ("``, ``"revert: ("``; a line of digits only is ``digits``),
 and a digit is numbered within its line (``digit 1`` is a placement's row, ``digit 2`` its column, ``digit 3``
-its value); everything else is ``syntax``. A token's role is its first character's. A falling training loss
-says little about where a search model is stuck; this table says whether it is the syntax, the cells it
-picks, or the values it must look up.
+its value); the first character of a line that does not open with a digit is its ``opening`` (the token
+where the model decides which kind of line comes next: a placement, a guess, a dead end); everything else
+is ``syntax``. A token's role is its first character's. A falling training loss says little about where a
+search model is stuck; this table says whether it is the syntax, the kind of step it takes next, the cells
+it picks, or the values it must look up.
 """
 
 from __future__ import annotations
@@ -30,10 +32,12 @@ def line_roles(line: str) -> list[str]:
     )
     kind = kind.strip() or "blank"
     roles, digits = [], 0
-    for ch in line:
+    for i, ch in enumerate(line):
         if ch.isdigit():
             digits += 1
             roles.append(f"{kind} digit {min(digits, _MOST_DIGITS)}")
+        elif i == 0 and ch != "\n":
+            roles.append(f"{kind} opening")
         else:
             roles.append(f"{kind} syntax")
     return roles

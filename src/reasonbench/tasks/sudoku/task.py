@@ -154,19 +154,18 @@ class SudokuTask:
         """
         puzzle, size = _board(problem)
         spec = _trace_spec(kind, puzzle, seed)
-        base = spec.kind
         prompt = self.prompt(problem)
         needed = solution_guesses(puzzle, size)  # None: not a unique puzzle (typed by a user)
         counts = {} if needed is None else {"guesses": needed}
-        split = spec.spawn(puzzle, size) if base == "spawn" else None
+        split = spec.spawn(puzzle, size) if spec.kind == "spawn" else None
         if split is not None:
             counts["children"] = len(split.children)
             if split.calling_block:
                 return _spawn_shape(prompt, split, count, counts)
         text = self.trace(problem, kind, seed)
-        if base == "dfs":
+        if spec.kind == "dfs":
             counts["guess lines"] = text.count("guess: ")
-        if base != "direct":
+        if spec.kind != "direct":
             counts["dead ends"] = text.count("nocand: ")
         context = count(prompt + text)
         decoded = context - count(prompt)
