@@ -72,6 +72,9 @@ def test_prompt_shows_the_grid_rows() -> None:
         "dfs:search=static",
         "direct:search=static",
         "spawn:search=static",
+        "dfs:search=static,lines=cell-first",
+        "spawn:search=static,lines=cell-first",
+        "dfs:lines=cell-first",
     ],
 )
 def test_the_answer_extracted_from_each_reference_trace_verifies(kind: str) -> None:
@@ -86,15 +89,35 @@ def test_unknown_trace_kind_is_a_user_error() -> None:
         TASK.trace(TASK.generate("sudoku4", 1)[0], "bfs")
 
 
-@pytest.mark.parametrize("spec", ["dfs:order=random", "dfs:beam=3", "spawn:order", "dfs:search=mrv"])
+@pytest.mark.parametrize(
+    "spec", ["dfs:order=random", "dfs:beam=3", "spawn:order", "dfs:search=mrv", "dfs:lines=grid"]
+)
 def test_a_bad_trace_knob_is_a_user_error_naming_the_knobs(spec: str) -> None:
-    with pytest.raises(UserError, match=r"order=row-major\|shuffled and search=scan\|static"):
+    with pytest.raises(
+        UserError, match=r"order=row-major\|shuffled, search=scan\|static and lines=kind-first\|cell-first"
+    ):
         TASK.trace(TASK.generate("sudoku6_search", 1)[0], spec)
 
 
 def test_the_static_search_takes_no_shuffled_order() -> None:
     with pytest.raises(UserError, match="no choice to shuffle"):
         TASK.trace(TASK.generate("sudoku6_search", 1)[0], "dfs:search=static,order=shuffled")
+
+
+def test_a_direct_trace_has_no_cell_first_form() -> None:
+    with pytest.raises(UserError, match="no guesses or dead ends"):
+        TASK.trace(TASK.generate("sudoku6_14givens", 1)[0], "direct:search=static,lines=cell-first")
+
+
+def test_cell_first_lines_measure_the_same_search_as_kind_first_ones() -> None:
+    from reasonbench.ceiling import shipped_token_counter
+
+    count = shipped_token_counter()
+    for p in TASK.generate("sudoku6_14givens", 6):
+        kind_first = TASK.search_shape(p, "dfs:search=static", count)
+        cell_first = TASK.search_shape(p, "dfs:search=static,lines=cell-first", count)
+        assert cell_first.counts == kind_first.counts and cell_first.counts["dead ends"] > 0
+        assert cell_first.solved and cell_first.decoded > kind_first.decoded  # the candidates cost tokens
 
 
 def test_the_static_search_is_a_different_trace_of_the_same_answer_and_scan_is_the_plain_kind() -> None:

@@ -14,6 +14,7 @@ from reasonbench.tasks.spawn_grammar import MalformedSpawn
 from reasonbench.tasks.sudoku.generate import SudokuConfig, draw
 from reasonbench.tasks.sudoku.shape import with_value
 from reasonbench.tasks.sudoku.solver import count_solutions, solve
+from reasonbench.tasks.sudoku.trace_grammar import step_line
 from reasonbench.tasks.sudoku.traces import (
     ChildOutcome,
     SpawnRequest,
@@ -580,6 +581,56 @@ def test_static_spawn_traces_branch_on_the_first_empty_cell_with_legal_threads(c
     for child in split.children:
         start = with_value(board, size, child.request.cell, child.request.value)
         _assert_every_line_is_a_legal_move(start, size, child.trace, static=True)
+
+
+def test_cell_first_lines_open_with_the_cell_and_read_as_their_kinds() -> None:
+    assert step_line((0, 3), [2], 2) == "(0, 3) [2] = 2"
+    assert step_line((1, 0), [2, 5], 2) == "(1, 0) [2, 5] = 2"
+    assert step_line((4, 4), [], None) == "(4, 4) []"
+    events = parse_trace("(0, 3) [2] = 2\n(1, 0) [2,5]=2\n(4, 4) []\n", 6).events
+    assert [(e.kind, e.cell, e.value, e.candidates) for e in events] == [
+        ("place", (0, 3), 2, ()),
+        ("guess", (1, 0), 2, (2, 5)),
+        ("nocand", (4, 4), None, ()),
+    ]
+
+
+@pytest.mark.parametrize(
+    "line", ["(4, 4) [] = 3", "(1, 0) [2, 5]", "(1, 0) [2]", "(6, 0) [2] = 2", "(0, 0) [7] = 7"]
+)
+def test_a_cell_first_line_that_breaks_its_form_is_malformed(line: str) -> None:
+    parsed = parse_trace(line + "\n", 6)
+    assert parsed.events == () and parsed.malformed_lines == 1
+
+
+def test_the_cell_first_static_trace_of_the_docstring_example() -> None:
+    text = dfs_trace(EXAMPLE, 4, static=True, cell_first=True)
+    # The hand-derived static trace above, each line rewritten in its cell-first form.
+    assert text.startswith(
+        "(0, 0) [1, 2, 3] = 1\n(0, 1) [3, 4] = 3\n(0, 2) [4] = 4\n(0, 3) []\nrevert: (0, 1) [4] = 4\n"
+    )
+    assert text.endswith("solution:\n2134\n3421\n4213\n1342\n")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.one_of(generated_puzzles(), any_puzzles().filter(lambda case: case[1] == 4)), st.booleans())
+def test_cell_first_traces_are_the_same_search_as_kind_first_ones(
+    case: tuple[str, int], static: bool
+) -> None:
+    puzzle, size = case
+    kind_first = dfs_trace(puzzle, size, static=static)
+    cell_first = dfs_trace(puzzle, size, static=static, cell_first=True)
+    assert parse_trace(cell_first, size) == parse_trace(kind_first, size)
+    assert cell_first.count("\n") == kind_first.count("\n")
+    assert not re.search(r"^(guess|nocand):", cell_first, re.M)
+    split, twin = (
+        spawn_traces(puzzle, size, static=static, cell_first=True),
+        spawn_traces(puzzle, size, static=static),
+    )
+    assert parse_trace(split.joined, size) == parse_trace(twin.joined, size)
+    assert [parse_trace(c.trace, size) for c in split.children] == [
+        parse_trace(c.trace, size) for c in twin.children
+    ]
 
 
 @settings(max_examples=40, deadline=None)

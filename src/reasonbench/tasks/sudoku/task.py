@@ -27,6 +27,7 @@ from reasonbench.tasks.sudoku.verify import verify_answer
 TRACE_KINDS = ("dfs", "direct", "spawn")
 ORDERS = ("row-major", "shuffled")
 SEARCHES = ("scan", "static")
+LINE_FORMS = ("kind-first", "cell-first")
 _SIZE_OF_CELLS = {16: 4, 36: 6, 81: 9}
 _SPEC_SEPARATORS = frozenset(" \t\n\r|,;-+")
 _SPEC_CELLS = frozenset("0123456789._")
@@ -115,13 +116,15 @@ class SudokuTask:
         """A reference trace: ``dfs``, ``direct``, or ``spawn`` (the parent's context after the join).
 
         ``kind:order=shuffled`` draws the order among equally valid lines from ``seed`` and the puzzle;
-        ``kind:search=static`` visits the cells in a fixed order instead (see the ``traces`` docstring).
-        The plain kind is the row-major scan search and ignores ``seed``.
+        ``kind:search=static`` visits the cells in a fixed order instead; ``kind:lines=cell-first`` writes
+        each placement, guess and dead end as the cell, its candidates, then the choice (``dfs`` and
+        ``spawn``; see the ``traces`` docstring). The plain kind is the row-major scan search and ignores
+        ``seed``.
         """
         puzzle, size = _board(problem)
         spec = _trace_spec(kind, puzzle, seed)
         if spec.kind == "dfs":
-            return dfs_trace(puzzle, size, spec.order, spec.static)
+            return dfs_trace(puzzle, size, spec.order, spec.static, spec.cell_first)
         if spec.kind == "direct":
             return direct_trace(puzzle, size, spec.order, spec.static)
         return spec.spawn(puzzle, size).joined
@@ -161,12 +164,12 @@ class SudokuTask:
         if split is not None:
             counts["children"] = len(split.children)
             if split.calling_block:
-                return _spawn_shape(prompt, split, count, counts)
+                return _spawn_shape(prompt, split, size, count, counts)
         text = self.trace(problem, kind, seed)
         if spec.kind == "dfs":
-            counts["guess lines"] = text.count("guess: ")
+            counts["guess lines"] = _count_events(text, size, "guess")
         if spec.kind != "direct":
-            counts["dead ends"] = text.count("nocand: ")
+            counts["dead ends"] = _count_events(text, size, "nocand")
         context = count(prompt + text)
         decoded = context - count(prompt)
         solved = self.extract_answer(prompt + text) is not None
@@ -199,39 +202,53 @@ class _TraceSpec:
     kind: str
     order: random.Random | None  # None: row-major
     static: bool
+    cell_first: bool = False
 
     def spawn(self, puzzle: str, size: int) -> SpawnTraces:
-        return spawn_traces(puzzle, size, order=self.order, static=self.static)
+        return spawn_traces(puzzle, size, order=self.order, static=self.static, cell_first=self.cell_first)
 
 
 def _trace_spec(spec: str, puzzle: str, seed: int) -> _TraceSpec:
-    """Parse ``kind[:order=row-major|shuffled][,search=scan|static]``.
+    """Parse ``kind[:order=row-major|shuffled][,search=scan|static][,lines=kind-first|cell-first]``.
 
     A shuffled order is seeded by the puzzle and ``seed`` together, so one puzzle's trace is reproducible
     and two puzzles that share a training seed still draw independently. The static search makes no
-    choice for an order to shuffle, so the two knobs do not combine.
+    choice for an order to shuffle, so the two knobs do not combine. A direct trace has only placements,
+    whose line is the same in both forms, so ``lines=cell-first`` is refused there.
     """
     kind, _, knobs = spec.strip().partition(":")
     if kind not in TRACE_KINDS:
         raise UserError(f"unknown sudoku trace kind {kind!r}; choose one of {', '.join(TRACE_KINDS)}")
-    values = {"order": "row-major", "search": "scan"}
-    allowed = {"order": ORDERS, "search": SEARCHES}
+    values = {"order": "row-major", "search": "scan", "lines": "kind-first"}
+    allowed = {"order": ORDERS, "search": SEARCHES, "lines": LINE_FORMS}
     for knob in filter(None, knobs.split(",")):
         name, _, value = (part.strip() for part in knob.partition("="))
         if value not in allowed.get(name, ()):
             raise UserError(
-                f"bad sudoku trace knob {knob!r}: the knobs are order={'|'.join(ORDERS)} and "
-                f"search={'|'.join(SEARCHES)}"
+                f"bad sudoku trace knob {knob!r}: the knobs are order={'|'.join(ORDERS)}, "
+                f"search={'|'.join(SEARCHES)} and lines={'|'.join(LINE_FORMS)}"
             )
         values[name] = value
     static = values["search"] == "static"
     if static and values["order"] == "shuffled":
         raise UserError(f"sudoku trace {spec!r}: search=static has no choice to shuffle; drop order=shuffled")
+    cell_first = values["lines"] == "cell-first"
+    if cell_first and kind == "direct":
+        raise UserError(
+            f"sudoku trace {spec!r}: a direct trace has no guesses or dead ends; drop lines=cell-first"
+        )
     order = None if values["order"] == "row-major" else random.Random(f"{puzzle}:{seed}")
-    return _TraceSpec(kind, order, static)
+    return _TraceSpec(kind, order, static, cell_first)
 
 
-def _spawn_shape(prompt: str, split: SpawnTraces, count: TokenCounter, counts: dict[str, int]) -> SearchShape:
+def _count_events(text: str, size: int, kind: str) -> int:
+    """How many lines of ``kind`` (``guess``, ``nocand``) a trace wrote, in either line form."""
+    return sum(event.kind == kind for event in parse_trace(text, size).events)
+
+
+def _spawn_shape(
+    prompt: str, split: SpawnTraces, size: int, count: TokenCounter, counts: dict[str, int]
+) -> SearchShape:
     """Thread contexts, tokens and critical path of a spawn/join search, as the APR runtime meters them.
 
     The parent's first call stops at the closing marker of its calling block (the newline after it is
@@ -244,7 +261,7 @@ def _spawn_shape(prompt: str, split: SpawnTraces, count: TokenCounter, counts: d
     own = first - count(prompt) + second - count(prompt + split.before + split.join)
     children = [(count(c.prompt + c.trace), count(c.prompt)) for c in split.children]
     threads_text = [split.pre_spawn, split.after, *(c.trace for c in split.children)]
-    counts = counts | {"dead ends": sum(t.count("nocand: ") for t in threads_text)}
+    counts = counts | {"dead ends": sum(_count_events(t, size, "nocand") for t in threads_text)}
     solved = SOLUTION_HEADER + "\n" in split.after
     winner = next((ctx for (ctx, _), c in zip(children, split.children, strict=True) if c.solved), 0)
     return SearchShape(

@@ -106,6 +106,15 @@ def revert_line(cell: Cell, remaining: Sequence[int], value: int | None) -> str:
     return f"{REVERT}{_cell(cell)} {_values(remaining)}" + (EXHAUSTED if value is None else f" = {value}")
 
 
+def step_line(cell: Cell, candidates: Sequence[int], value: int | None) -> str:
+    """A cell-first step: the cell, all its candidates, then the value tried, or nothing at a dead end.
+
+    ``(r, c) [v] = v`` places the one candidate, ``(r, c) [c1, c2, ...] = c1`` guesses, ``(r, c) []`` is a
+    dead end: the line's kind follows from the list the line has already written.
+    """
+    return f"{_cell(cell)} {_values(candidates)}" + ("" if value is None else f" = {value}")
+
+
 def solution_block(grid: str, size: int) -> str:
     """The final answer: ``solution:`` then the ``size`` rows of the solved grid."""
     return SOLUTION_HEADER + "\n" + "".join(row + "\n" for row in grid_rows(grid, size))

@@ -43,6 +43,7 @@ _LIST = r"\[\s*((?:\d{1,3}\s*,\s*){0,15}\d{1,3})?\s*\]"
 _PLACE = re.compile(rf"{_CELL}\s*={_NUM}")
 _GUESS = re.compile(rf"guess:\s*{_CELL}\s*{_LIST}\s*={_NUM}")
 _NOCAND = re.compile(rf"nocand:\s*{_CELL}")
+_STEP = re.compile(rf"{_CELL}\s*{_LIST}(?:\s*={_NUM})?")  # a cell-first line: (r, c) [candidates] = v
 _REVERT = re.compile(rf"revert:\s*{_CELL}\s*{_LIST}\s*=\s*(\d{{1,3}}|none)\s*")
 _START = re.compile(spawn_line_pattern(rf"Place\s*{_CELL}\s*={_NUM}", loose=True))
 _OUTCOME = re.compile(join_result_pattern(rf"Place\s*{_CELL}\s*={_NUM}", loose=True))
@@ -117,6 +118,8 @@ class _Reader:
         if m := _NOCAND.fullmatch(line):
             cell = self.cell(m[1], m[2])
             return None if cell is None else TraceEvent("nocand", cell)
+        if m := _STEP.fullmatch(line):
+            return self.step(m)
         if m := _REVERT.fullmatch(line):
             cell, listed = self.cell(m[1], m[2]), self.values(m[3])
             value = None if m[4] == "none" else self.value(m[4])
@@ -124,6 +127,21 @@ class _Reader:
                 return None
             return TraceEvent("revert", cell, value, listed)
         return None
+
+    def step(self, m: re.Match[str]) -> TraceEvent | None:
+        """A cell-first line: its kind is read off its candidate list (none: a dead end, one: a
+        placement, several: a guess); a dead end takes no value and the others need one."""
+        cell, listed = self.cell(m[1], m[2]), self.values(m[3])
+        if cell is None or listed is None:
+            return None
+        if not listed:
+            return TraceEvent("nocand", cell) if m[4] is None else None
+        value = None if m[4] is None else self.value(m[4])
+        if value is None:
+            return None
+        return (
+            TraceEvent("place", cell, value) if len(listed) == 1 else TraceEvent("guess", cell, value, listed)
+        )
 
     def outcome(self, m: re.Match[str]) -> None:
         """A join block's outcome line: the first ``Goal Reached`` of a block is the winning placement."""

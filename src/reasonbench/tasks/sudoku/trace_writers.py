@@ -26,6 +26,7 @@ from reasonbench.tasks.sudoku.trace_grammar import (
     place_line,
     revert_line,
     solution_block,
+    step_line,
 )
 
 _DEAD, _SOLVED, _STUCK = "dead", "solved", "stuck"
@@ -103,6 +104,7 @@ class _Log:
     path: list[tuple[Cell, int]] = field(default_factory=list)
     order: random.Random | None = None
     static: bool = False
+    cell_first: bool = False
 
     def pick(self, cells: list[int]) -> int:
         """One of ``cells`` (row-major ascending, non-empty): the first, or a draw."""
@@ -111,6 +113,20 @@ class _Log:
     def place(self, board: _Board, i: int, value: int) -> None:
         board.place(i, value)
         self.path.append((board.cell(i), value))
+
+    def write_forced(self, cell: Cell, value: int) -> None:
+        self.lines.append(step_line(cell, [value], value) if self.cell_first else place_line(cell, value))
+
+    def write_guess(self, cell: Cell, candidates: list[int]) -> None:
+        line = step_line if self.cell_first else guess_line
+        self.lines.append(line(cell, candidates, candidates[0]))
+
+    def write_dead_end(self, cell: Cell) -> None:
+        self.lines.append(step_line(cell, [], None) if self.cell_first else nocand_line(cell))
+
+    def fresh(self) -> _Log:
+        """An empty log that searches and writes as this one does (for a child or a parent's tail)."""
+        return _Log(order=self.order, static=self.static, cell_first=self.cell_first)
 
 
 def _propagate(board: _Board, log: _Log) -> str:
@@ -131,7 +147,7 @@ def _propagate(board: _Board, log: _Log) -> str:
             elif not mask & (mask - 1):
                 singles.append((i, mask.bit_length()))
         if dead:
-            log.lines.append(nocand_line(board.cell(log.pick(dead))))
+            log.write_dead_end(board.cell(log.pick(dead)))
             return _DEAD
         if not any_empty:
             return _SOLVED
@@ -140,7 +156,7 @@ def _propagate(board: _Board, log: _Log) -> str:
         i = log.pick([i for i, _ in singles])
         value = dict(singles)[i]
         log.place(board, i, value)
-        log.lines.append(place_line(board.cell(i), value))
+        log.write_forced(board.cell(i), value)
 
 
 def _fill_in_order(board: _Board, log: _Log) -> str:
@@ -153,12 +169,12 @@ def _fill_in_order(board: _Board, log: _Log) -> str:
             continue
         mask = board.candidates(i)
         if not mask:
-            log.lines.append(nocand_line(board.cell(i)))
+            log.write_dead_end(board.cell(i))
             return _DEAD
         if mask & (mask - 1):
             return _STUCK
         log.place(board, i, mask.bit_length())
-        log.lines.append(place_line(board.cell(i), mask.bit_length()))
+        log.write_forced(board.cell(i), mask.bit_length())
     return _SOLVED
 
 
@@ -192,10 +208,10 @@ def _dfs(board: _Board, log: _Log, branch: tuple[int, list[int]] | None = None) 
     mark = len(log.path)
     for k, value in enumerate(values):
         remaining = values[k:]
-        first_try = k == 0
-        log.lines.append(
-            guess_line(cell, remaining, value) if first_try else revert_line(cell, remaining, value)
-        )
+        if k == 0:
+            log.write_guess(cell, remaining)
+        else:
+            log.lines.append(revert_line(cell, remaining, value))
         del log.path[mark:]
         child = board.copy()
         log.place(child, i, value)
@@ -221,20 +237,27 @@ class _Search:
     solved: _Board | None
 
 
-def _search(puzzle: str, size: int, order: random.Random | None = None, static: bool = False) -> _Search:
+def _search(puzzle: str, size: int, log: _Log) -> _Search:
+    """Run the search ``log`` is set up for (order, static, line form) on ``puzzle``, writing into ``log``."""
     check_grid_string(puzzle, size)
-    log = _Log(order=order, static=static)
     board = _Board.from_grid(puzzle, size)
     return _Search(log, None if board is None else _dfs(board, log))
 
 
-def dfs_trace(puzzle: str, size: int, order: random.Random | None = None, static: bool = False) -> str:
+def dfs_trace(
+    puzzle: str,
+    size: int,
+    order: random.Random | None = None,
+    static: bool = False,
+    cell_first: bool = False,
+) -> str:
     """The DFS trace of ``puzzle``: placements, guesses, dead ends and reverts, then the final block.
 
     ``order``: ``None`` for the row-major trace, a generator for the shuffled one; ``static``: the
-    static search instead of naked singles and MRV (both in the ``traces`` docstring).
+    static search instead of naked singles and MRV (both in the ``traces`` docstring); ``cell_first``:
+    placements, guesses and dead ends as cell-first lines ("Cell-first lines" there).
     """
-    run = _search(puzzle, size, order, static)
+    run = _search(puzzle, size, _Log(order=order, static=static, cell_first=cell_first))
     return _lines(run.log.lines) + _final(run.solved, size)
 
 
@@ -267,7 +290,7 @@ def _path_lines(log: _Log) -> list[str]:
 
 def direct_trace(puzzle: str, size: int, order: random.Random | None = None, static: bool = False) -> str:
     """The DFS trace without its detours: the surviving placements in order, then the final block."""
-    run = _search(puzzle, size, order, static)
+    run = _search(puzzle, size, _Log(order=order, static=static))
     placements = _path_lines(run.log) if run.solved is not None else []
     return _lines(placements) + _final(run.solved, size)
 
@@ -321,7 +344,7 @@ class SpawnTraces:
 
 def _child(board: _Board, size: int, request: SpawnRequest, log: _Log) -> ChildExample:
     grid = with_value(board.grid(), size, request.cell, request.value)
-    run = _search(grid, size, log.order, log.static)
+    run = _search(grid, size, log.fresh())
     return ChildExample(
         request=request,
         prompt=format_prompt(grid, size),
@@ -337,6 +360,7 @@ def spawn_traces(
     max_children: int = 9,
     order: random.Random | None = None,
     static: bool = False,
+    cell_first: bool = False,
 ) -> SpawnTraces:
     """Split the search of ``puzzle`` at its first branching point into one child per candidate.
 
@@ -349,7 +373,7 @@ def spawn_traces(
         raise ValueError(f"max_children must be >= 1, got {max_children}")
     check_grid_string(puzzle, size)
     prompt = format_prompt(puzzle, size)
-    log = _Log(order=order, static=static)
+    log = _Log(order=order, static=static, cell_first=cell_first)
     board = _Board.from_grid(puzzle, size)
     status = _DEAD if board is None else _propagate(board, log)
     if board is None or status != _STUCK:
@@ -364,7 +388,7 @@ def spawn_traces(
         after = solution_block(winner.solution, size)
     else:
         rest = values[max_children:]
-        tail = _Log(order=order, static=static)
+        tail = log.fresh()
         solved = _dfs(board, tail, (i, rest)) if rest else None
         after = _lines(tail.lines) + _final(solved, size)
     return SpawnTraces(

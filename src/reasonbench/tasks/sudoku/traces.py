@@ -175,6 +175,28 @@ candidates, and each child runs the static search of its board. The static searc
     4213
     1342
 
+Cell-first lines (trace spec ``dfs:search=static,lines=cell-first``, likewise ``spawn`` and with either
+search; the writers take ``cell_first=True``). The default lines open with their kind (``guess:``,
+``nocand:`` or nothing for a placement), so a model must count the next cell's candidates, a check of
+every value against its row, column and box, in the one token that opens the line, before it has written
+the cell. Cell-first lines write the cell, then all its candidates, then the value tried, and the kind
+follows from the list: ``(r, c) [v] = v`` places the one candidate, ``(r, c) [v1, v2, ...] = v1`` guesses,
+``(r, c) []`` is a dead end. Reverts, the solution block, and placements reported by a join block or a
+direct trace keep their one form. Both forms parse to the same events, so verifiers, strategies and
+runtimes read either. The price is a few tokens a placement (~13% on ``sudoku6_14givens``). The static
+trace of the example prompt in cell-first lines::
+
+    (0, 0) [1, 2, 3] = 1
+    (0, 1) [3, 4] = 3
+    (0, 2) [4] = 4
+    (0, 3) []
+    revert: (0, 1) [4] = 4
+    (0, 2) [3] = 3
+    (0, 3) []
+    revert: (0, 1) [] = none
+    revert: (0, 0) [2, 3] = 2
+    ...
+
 The guesses a puzzle needs (``solution_guesses``, the generator's difficulty knob) are the guess points
 still open on the DFS trace's solution path: how often propagation stalls on the way to the solution.
 
