@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -68,19 +69,26 @@ def test_the_scan_search_may_take_any_naked_single_but_the_static_one_only_the_f
     assert miss is not None and miss.what == "place where the search guesses"
 
 
-def test_model_garbage_is_no_step_and_a_step_on_a_full_board_is_one() -> None:
-    assert first_misstep(PUZZLE, 4, "<Calling Sub Searches>\n(9, 9) = 12\nguess: ((\n") is None
+def test_a_line_that_fits_no_rule_is_a_misstep_and_an_unfinished_last_line_is_not() -> None:
+    miss = first_misstep(PUZZLE, 4, _text(HEAD[:2]) + "(0, 2) = \n" + _text(HEAD[3:]))
+    assert miss is not None and (miss.step, miss.what, miss.event) == (2, "malformed line", None)
+    assert first_misstep(PUZZLE, 4, _text(HEAD[:3]) + "nocand: (0,") is None  # the budget ran out here
+    assert first_misstep(PUZZLE, 4, _text(HEAD[:2]) + "\n...[1234 characters cut]...\n(3, 3) = 1\n") is None
+
+
+def test_a_step_on_a_full_board_is_a_misstep() -> None:
     solved = "2134342142131342"
     miss = first_misstep(solved, 4, "(0, 0) = 2\n")
     assert miss is not None and miss.what == "place on a full board"
 
 
-@settings(max_examples=30, deadline=None)
-@given(st.integers(0, 10_000), st.booleans(), st.booleans())
-def test_every_written_dfs_trace_passes_its_own_audit(index: int, static: bool, cell_first: bool) -> None:
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from(["static", "scan", "shuffled"]), st.booleans())
+def test_every_written_dfs_trace_passes_its_own_audit(index: int, search: str, cell_first: bool) -> None:
     puzzle = draw(SudokuConfig(size=6, givens=14, min_guesses=1, seed="audit-tests"), index)
-    text = dfs_trace(puzzle, 6, static=static, cell_first=cell_first)
-    assert first_misstep(puzzle, 6, text, static=static) is None
+    order = random.Random(index) if search == "shuffled" else None
+    text = dfs_trace(puzzle, 6, order, static=search == "static", cell_first=cell_first)
+    assert first_misstep(puzzle, 6, text, static=search == "static") is None
 
 
 def test_a_trace_stored_with_its_prompt_is_audited_from_after_the_prompt() -> None:
@@ -111,7 +119,12 @@ def test_a_results_directory_is_audited_row_by_row(tmp_path: Path) -> None:
         )
         for p, ok, t in zip(problems, [False, True, False], [broken, right[1], cut], strict=True)
     ]
-    found = audit_results(str(write_run(tmp_path / "run", rows, task="sudoku", split="sudoku6_14givens")))
+    rows.append(
+        {**rows[0], "strategy": "sc", "config_id": "sc-0", "config_label": "sc n=4"}
+    )  # not one DFS trace
+    by_run = audit_results(str(write_run(tmp_path / "run", rows, task="sudoku", split="sudoku6_14givens")))
+    ((_, config, budget), found), *others = by_run.items()
+    assert not others and config == "cot" and budget == "ctx4k"
     assert found["solved"] == [-1] and found["no misstep"] == [-1]
     (what,) = set(found) - {"solved", "no misstep"}
     assert what.startswith("dead end where the search") and found[what] == [0]

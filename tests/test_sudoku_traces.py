@@ -596,7 +596,16 @@ def test_cell_first_lines_open_with_the_cell_and_read_as_their_kinds() -> None:
 
 
 @pytest.mark.parametrize(
-    "line", ["(4, 4) [] = 3", "(1, 0) [2, 5]", "(1, 0) [2]", "(6, 0) [2] = 2", "(0, 0) [7] = 7"]
+    "line",
+    [
+        "(4, 4) [] = 3",
+        "(1, 0) [2, 5]",
+        "(1, 0) [2]",
+        "(6, 0) [2] = 2",
+        "(0, 0) [7] = 7",
+        "(0, 2) [1] = 4",
+        "(0, 2) [3, 4] = 1",
+    ],
 )
 def test_a_cell_first_line_that_breaks_its_form_is_malformed(line: str) -> None:
     parsed = parse_trace(line + "\n", 6)

@@ -3,14 +3,22 @@
     python -m reasonbench.train.token_loss runs/train/sudoku-dfs/model --recipe sudoku-dfs [-n 30]
 
 The model reads the recipe's own reference traces of frozen val problems (prompt given, trace scored). Each
-trace character gets a role from its line: the line's kind is the text before its first digit (``"("`` for
-a Sudoku placement ``(r, c) = v``, ``"guess: ("``, ``"revert: ("``; a line of digits only is ``digits``),
-and a digit is numbered within its line (``digit 1`` is a placement's row, ``digit 2`` its column, ``digit 3``
-its value); the first character of a line that does not open with a digit is its ``opening`` (the token
-where the model decides which kind of line comes next: a placement, a guess, a dead end); everything else
-is ``syntax``. A token's role is its first character's. A falling training loss says little about where a
-search model is stuck; this table says whether it is the syntax, the kind of step it takes next, the cells
-it picks, or the values it must look up.
+trace character gets a role from its line:
+
+- the line's kind is the text before its first digit (``"("`` for a Sudoku placement ``(r, c) = v``,
+  ``"guess: ("``, ``"revert: ("``; a line of digits only is ``digits``);
+- a digit is numbered within its line (``digit 1`` is a placement's row, ``digit 2`` its column, ``digit 3``
+  its value);
+- the first character of a line that does not open with a digit is its ``opening``: the token where the
+  model decides which kind of line comes next (a placement, a guess, a dead end);
+- in a Sudoku cell-first line ``(r, c) [2, 5] = 2`` that decision comes later, so the kind is read off the
+  list (``( [] dead end``, ``( [v] place``, ``( [v, ...] guess``) and the list's ``,`` and ``]``, where the
+  model decides whether another candidate follows, are its ``list`` role;
+- everything else is ``syntax``.
+
+A token's role is its first character's. A falling training loss says little about where a search model
+is stuck; this table says whether it is the syntax, the kind of step it takes next, the cells it picks, or
+the values it must look up.
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ import re
 from dataclasses import dataclass
 
 _FIRST_DIGIT = re.compile(r"\d")
+_CELL_FIRST = re.compile(r"\(\d+, \d+\) \[([\d, ]*)\]")
+"""A Sudoku cell-first step, ``(r, c) [candidates]...``: its kind is its list's length."""
 _MOST_DIGITS = 6
 """Digits after this many in one line share a role (candidate lists, grid rows)."""
 
@@ -31,9 +41,16 @@ def line_roles(line: str) -> list[str]:
         "digits" if first is not None and first.start() == 0 else (body[: first.start()] if first else body)
     )
     kind = kind.strip() or "blank"
+    in_list = range(0)
+    if m := _CELL_FIRST.match(body):
+        listed = m[1].strip()
+        kind = "( [] dead end" if not listed else ("( [v] place" if "," not in listed else "( [v, ...] guess")
+        in_list = range(m.start(1), m.end(1) + 1)  # the list's separators and its closing bracket
     roles, digits = [], 0
     for i, ch in enumerate(line):
-        if ch.isdigit():
+        if i in in_list and not ch.isdigit() and ch != " ":
+            roles.append(f"{kind} list")
+        elif ch.isdigit():
             digits += 1
             roles.append(f"{kind} digit {min(digits, _MOST_DIGITS)}")
         elif i == 0 and ch != "\n":

@@ -17,11 +17,13 @@ would have written (``"place where the search guesses"``, ``"wrong candidates"``
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from reasonbench.tasks.sudoku.shape import geometry
-from reasonbench.tasks.sudoku.trace_grammar import format_prompt
-from reasonbench.tasks.sudoku.trace_parsers import TraceEvent, parse_trace
+from reasonbench.tasks.sudoku.trace_grammar import NO_SOLUTION, SOLUTION_HEADER, format_prompt
+from reasonbench.tasks.sudoku.trace_parsers import MAX_TRACE_CHARS, TraceEvent, parse_trace
 
 _NAMES = {"place": "place", "guess": "guess", "nocand": "dead end", "revert": "revert"}
 _SEARCH_DOES = {"place": "places", "guess": "guesses", "nocand": "gives up", "revert": "reverts"}
@@ -31,12 +33,15 @@ _SEARCH_DOES = {"place": "places", "guess": "guesses", "nocand": "gives up", "re
 class Misstep:
     """The first step of a trace that its search would not have taken.
 
-    ``step`` counts the trace's events from 0; ``what`` names the mistake; ``expected`` is the step the
-    search would have taken there (a readable line, not necessarily byte-exact).
+    ``step`` counts the trace's steps (non-blank lines before its final block) from 0; ``event`` is the
+    step as parsed, ``None`` for a line that fits no rule (``what`` is then ``"malformed line"``);
+    ``expected`` is the step the search would have taken there (a readable line, not necessarily
+    byte-exact).
     """
 
     step: int
-    event: TraceEvent
+    line: str
+    event: TraceEvent | None
     what: str
     expected: str
 
@@ -70,26 +75,54 @@ def _expected_step(board: list[int], size: int, static: bool) -> tuple[str, list
     return "guess", tied, counts[tied[0]]
 
 
+_CUT = re.compile(r"\.\.\.\[\d+ characters cut\]\.\.\.")
+"""The marker a stored trace carries where its middle was cut (``runner``): the board is unknown after it."""
+
+
+def _steps(text: str, puzzle: str, size: int) -> Iterator[tuple[str, TraceEvent | None]]:
+    """The step lines of ``text`` and their events (``None``: malformed), from after the puzzle's prompt
+    (a stored trace carries it; a 6x6 prompt's givens read like placements) to the final block, the last
+    finished line, or a cut marker."""
+    prompt = format_prompt(puzzle, size)
+    start = text.find(prompt, 0, len(prompt) + 16)
+    body = text[start + len(prompt) :][:MAX_TRACE_CHARS] if start >= 0 else text[:MAX_TRACE_CHARS]
+    lines = body.splitlines()
+    if lines and not body.endswith("\n"):
+        lines.pop()  # cut off mid-line by the budget: not a step the model finished
+    for raw in lines:
+        line = raw.strip()
+        if line in (SOLUTION_HEADER, NO_SOLUTION) or _CUT.fullmatch(line):
+            return
+        if line:
+            events = parse_trace(line, size).events
+            yield line, events[0] if len(events) == 1 else None
+
+
 def first_misstep(puzzle: str, size: int, text: str, static: bool = True) -> Misstep | None:
     """The first step of ``text`` (a DFS trace, prompt included or not) that the search would not take
     from ``puzzle``, or ``None`` if every step it wrote is the search's. Never raises on model text.
 
-    A 6x6 prompt lists its givens as placement lines, so the puzzle's own prompt is cut off the front of
-    ``text`` before the replay (a stored trace carries it)."""
-    prompt = format_prompt(puzzle, size)
-    text = text[text.find(prompt) + len(prompt) :] if prompt in text[: len(prompt) + 16] else text
+    Every line up to the final block is a step: one that fits no rule is a misstep of its own, since a
+    parser that skipped it would blame the next line for it."""
     board = [int(ch) for ch in puzzle]
     open_guesses: list[tuple[int, list[int], list[int]]] = []  # cell, board before it, values left
     must_revert = False
-    for step, event in enumerate(parse_trace(text, size).events):
+    for step, (line, event) in enumerate(_steps(text, puzzle, size)):
+
+        def miss(
+            what: str, expected: str, step: int = step, line: str = line, event: TraceEvent | None = event
+        ) -> Misstep:
+            return Misstep(step, line, event, what, expected)
+
+        if event is None:
+            return miss("malformed line", "a step line")
         i = event.cell[0] * size + event.cell[1]
-
-        def miss(what: str, expected: str, step: int = step, event: TraceEvent = event) -> Misstep:
-            return Misstep(step, event, what, expected)
-
         if must_revert or event.kind == "revert":
-            if not open_guesses:
-                return miss("revert with no open guess", "the search has nothing to revert")
+            if not open_guesses:  # the search has run out of guesses to revert (or never made one)
+                what = (
+                    "revert with no open guess" if event.kind == "revert" else "step after the search ran out"
+                )
+                return miss(what, "no solution" if must_revert else "no revert: the board is not dead")
             cell, before, left = open_guesses[-1]
             due = f"revert: {_cell_text(divmod(cell, size))} {left} = {left[0] if left else 'none'}"
             if not must_revert:
@@ -134,17 +167,21 @@ def first_misstep(puzzle: str, size: int, text: str, static: bool = True) -> Mis
     return None
 
 
-def audit_results(directory: str, static: bool = True) -> dict[str, list[int]]:
-    """The first misstep of every Sudoku DFS trace in a results directory, grouped by what it was: each
-    name maps to the steps (0-based) at which traces first went wrong that way. Traces that end right are
-    under ``"solved"``; traces that wrote no wrong step but no right answer either are under ``"no
-    misstep"`` (cut off by the budget, or a wrong solution block after right steps)."""
+DFS_STRATEGIES = ("cot", "backtrack")
+"""The strategies whose stored trace is one DFS trace (sc, bon and apr store several threads)."""
+
+
+def audit_results(directory: str, static: bool = True) -> dict[tuple[str, str, str], dict[str, list[int]]]:
+    """The first misstep of every Sudoku DFS trace (``cot`` and ``backtrack`` rows) in a results
+    directory, per (model, configuration, budget): each misstep name maps to the steps (0-based) at which
+    traces first went wrong that way. Right answers are under ``"solved"``; wrong ones whose steps were all
+    the search's under ``"no misstep"`` (cut off by the budget, or a wrong final block)."""
     from reasonbench.frozen import load_problems
     from reasonbench.results import read_rows
 
     rows = read_rows(directory)
-    rows = rows[rows["task"] == "sudoku"]
-    found: dict[str, list[int]] = {}
+    rows = rows[(rows["task"] == "sudoku") & rows["strategy"].isin(DFS_STRATEGIES)]
+    found: dict[tuple[str, str, str], dict[str, list[int]]] = {}
     for split, group in rows.groupby("split"):
         problems = {
             p.id: p for p in load_problems("sudoku", str(split), int(group["problem_index"].max()) + 1)
@@ -154,7 +191,8 @@ def audit_results(directory: str, static: bool = True) -> dict[str, list[int]]:
             size, puzzle = int(problem.data["size"]), str(problem.data["puzzle"])
             miss = None if row.correct else first_misstep(puzzle, size, str(row.trace or ""), static)
             name = "solved" if row.correct else ("no misstep" if miss is None else miss.what)
-            found.setdefault(name, []).append(-1 if miss is None else miss.step)
+            key = (str(row.model), str(row.config_label), str(row.budget))
+            found.setdefault(key, {}).setdefault(name, []).append(-1 if miss is None else miss.step)
     return found
 
 
@@ -169,20 +207,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("results", help="a results directory of Sudoku DFS traces (cot or backtrack rows)")
+    parser.add_argument("results", help="a results directory with Sudoku cot or backtrack rows")
     parser.add_argument("--search", choices=("static", "scan"), default="static", help="the traces' search")
     args = parser.parse_args()
-    found = audit_results(args.results, static=args.search == "static")
-    total = sum(len(v) for v in found.values())
-    table = Table(title=f"{args.results}: where {total} traces first leave the {args.search} search")
-    for col in ("first misstep", "traces", "share", "median step"):
-        table.add_column(col, justify="left" if col == "first misstep" else "right")
-    for name, steps in sorted(found.items(), key=lambda kv: -len(kv[1])):
-        at = [s for s in steps if s >= 0]
-        table.add_row(
-            name, str(len(steps)), f"{len(steps) / total:.0%}", f"{statistics.median(at):g}" if at else ""
+    console = Console()
+    for (model, config, budget), found in sorted(
+        audit_results(args.results, args.search == "static").items()
+    ):
+        total = sum(len(v) for v in found.values())
+        table = Table(
+            title=f"{model} · {config} · {budget}: where {total} traces leave the {args.search} search"
         )
-    Console().print(table)
+        for col in ("first misstep", "traces", "share", "median step"):
+            table.add_column(col, justify="left" if col == "first misstep" else "right")
+        for name, steps in sorted(found.items(), key=lambda kv: -len(kv[1])):
+            at = [s for s in steps if s >= 0]
+            median = f"{statistics.median(at):g}" if at else ""
+            table.add_row(name, str(len(steps)), f"{len(steps) / total:.0%}", median)
+        console.print(table)
 
 
 if __name__ == "__main__":

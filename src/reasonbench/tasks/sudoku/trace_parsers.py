@@ -130,14 +130,14 @@ class _Reader:
 
     def step(self, m: re.Match[str]) -> TraceEvent | None:
         """A cell-first line: its kind is read off its candidate list (none: a dead end, one: a
-        placement, several: a guess); a dead end takes no value and the others need one."""
+        placement, several: a guess); a dead end takes no value, the others one from their list."""
         cell, listed = self.cell(m[1], m[2]), self.values(m[3])
         if cell is None or listed is None:
             return None
         if not listed:
             return TraceEvent("nocand", cell) if m[4] is None else None
         value = None if m[4] is None else self.value(m[4])
-        if value is None:
+        if value not in listed:
             return None
         return (
             TraceEvent("place", cell, value) if len(listed) == 1 else TraceEvent("guess", cell, value, listed)
