@@ -102,6 +102,9 @@ def test_exported_model_is_evaluated_by_the_real_engine(tmp_path) -> None:
     # A model trained for two steps writes garbage: the harness must score it, and score it wrong.
     assert result["correct"] == 0 and result["by_window"]["96"] == 0.0
     assert 0 < result["mean_decoded_tokens"] <= 48  # the first window's decodes stop inside it
+    assert (
+        result["derived"] == 4
+    )  # the 48 window is cut from the 96 window's greedy traces, not decoded again
 
 
 def test_every_training_window_starts_at_a_document() -> None:
