@@ -21,11 +21,11 @@ def test_the_first_character_of_a_line_is_the_decision_of_its_kind() -> None:
 
 def test_a_cell_first_line_takes_its_kind_from_its_list_and_its_separators_are_the_count_decisions() -> None:
     guess = line_roles("(1, 0) [2, 5] = 2\n")
-    assert guess[8] == "( [v, ...] guess digit 3" and guess[11] == "( [v, ...] guess digit 4"
-    assert guess[9] == guess[12] == "( [v, ...] guess list"  # "," then "]": one more candidate, then none
-    assert guess[10] == "( [v, ...] guess syntax"  # the space after the comma decides nothing
-    assert line_roles("(4, 4) []\n")[8] == "( [] dead end list"
-    assert line_roles("(0, 3) [2] = 2\n")[9] == "( [v] place list"
+    assert guess[8] == "cell-first guess digit 3" and guess[11] == "cell-first guess digit 4"
+    assert guess[9] == guess[12] == "cell-first guess list"  # "," then "]": one more candidate, then none
+    assert guess[10] == "cell-first guess syntax"  # the space after the comma decides nothing
+    assert line_roles("(4, 4) []\n")[8] == "cell-first dead end list"
+    assert line_roles("(0, 3) [2] = 2\n")[9] == "cell-first place list"
 
 
 def test_guess_lines_grid_rows_and_digitless_lines_get_their_own_kinds() -> None:

@@ -11,9 +11,9 @@ trace character gets a role from its line:
   its value);
 - the first character of a line that does not open with a digit is its ``opening``: the token where the
   model decides which kind of line comes next (a placement, a guess, a dead end);
-- in a Sudoku cell-first line ``(r, c) [2, 5] = 2`` that decision comes later, so the kind is read off the
-  list (``( [] dead end``, ``( [v] place``, ``( [v, ...] guess``) and the list's ``,`` and ``]``, where the
-  model decides whether another candidate follows, are its ``list`` role;
+- in a Sudoku cell-first line ``(r, c) [2, 5] = 2`` that decision comes later, so the kind is read off
+  the list (``cell-first dead end``, ``cell-first place``, ``cell-first guess``) and the list's ``,`` and
+  ``]``, where the model decides whether another candidate follows, are its ``list`` role;
 - everything else is ``syntax``.
 
 A token's role is its first character's. A falling training loss says little about where a search model
@@ -44,7 +44,7 @@ def line_roles(line: str) -> list[str]:
     in_list = range(0)
     if m := _CELL_FIRST.match(body):
         listed = m[1].strip()
-        kind = "( [] dead end" if not listed else ("( [v] place" if "," not in listed else "( [v, ...] guess")
+        kind = "cell-first " + ("dead end" if not listed else "place" if "," not in listed else "guess")
         in_list = range(m.start(1), m.end(1) + 1)  # the list's separators and its closing bracket
     roles, digits = [], 0
     for i, ch in enumerate(line):
@@ -102,6 +102,7 @@ def token_loss(model_dir: str, task_name: str, split: str, trace: str, n: int) -
 
 def main() -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from reasonbench.train.recipe import diagnostic_args
@@ -114,7 +115,7 @@ def main() -> None:
         table.add_column(col, justify="left" if col == "role" else "right")
     for role, s in sorted(stats.items(), key=lambda kv: -kv[1].loss):
         table.add_row(
-            role,
+            escape(role),
             f"{s.tokens:,}",
             f"{s.loss / s.tokens:.3f}",
             f"{s.loss / total:.1%}",
