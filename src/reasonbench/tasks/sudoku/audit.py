@@ -22,7 +22,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from reasonbench.tasks.sudoku.shape import geometry
-from reasonbench.tasks.sudoku.trace_grammar import NO_SOLUTION, SOLUTION_HEADER, format_prompt
+from reasonbench.tasks.sudoku.trace_grammar import (
+    NO_SOLUTION,
+    SOLUTION_HEADER,
+    format_prompt,
+    guess_line,
+    nocand_line,
+    place_line,
+    revert_line,
+)
 from reasonbench.tasks.sudoku.trace_parsers import MAX_TRACE_CHARS, TraceEvent, parse_trace
 
 _NAMES = {"place": "place", "guess": "guess", "nocand": "dead end", "revert": "revert"}
@@ -35,8 +43,7 @@ class Misstep:
 
     ``step`` counts the trace's steps (non-blank lines before its final block) from 0; ``event`` is the
     step as parsed, ``None`` for a line that fits no rule (``what`` is then ``"malformed line"``);
-    ``expected`` is the step the search would have taken there (a readable line, not necessarily
-    byte-exact).
+    ``expected`` is the step the search would have taken there, as a kind-first trace line.
     """
 
     step: int
@@ -49,10 +56,6 @@ class Misstep:
 def _candidates(board: list[int], size: int, i: int) -> list[int]:
     seen = {board[j] for j in geometry(size).peers[i]}
     return [v for v in range(1, size + 1) if v not in seen]
-
-
-def _cell_text(cell: tuple[int, int]) -> str:
-    return f"({cell[0]}, {cell[1]})"
 
 
 def _expected_step(board: list[int], size: int, static: bool) -> tuple[str, list[int], list[int]]:
@@ -124,7 +127,7 @@ def first_misstep(puzzle: str, size: int, text: str, static: bool = True) -> Mis
                 )
                 return miss(what, "no solution" if must_revert else "no revert: the board is not dead")
             cell, before, left = open_guesses[-1]
-            due = f"revert: {_cell_text(divmod(cell, size))} {left} = {left[0] if left else 'none'}"
+            due = revert_line(divmod(cell, size), left, left[0] if left else None)
             if not must_revert:
                 return miss("revert where the search goes on", "no revert: the board is not dead")
             if event.kind != "revert":
@@ -143,12 +146,13 @@ def first_misstep(puzzle: str, size: int, text: str, static: bool = True) -> Mis
         kind, cells, cands = _expected_step(board, size, static)
         if kind == "solved":
             return miss(f"{_NAMES[event.kind]} on a full board", "the solution block")
-        first = _cell_text(divmod(cells[0], size))
-        due = {
-            "nocand": f"nocand: {first}",
-            "place": f"{first} = {cands[0] if cands else '?'}",
-            "guess": f"guess: {first} {cands} = {cands[0] if cands else '?'}",
-        }[kind]
+        first = divmod(cells[0], size)
+        if kind == "nocand":
+            due = nocand_line(first)
+        elif kind == "place":
+            due = place_line(first, cands[0])
+        else:
+            due = guess_line(first, cands, cands[0])
         if event.kind != kind:
             return miss(f"{_NAMES[event.kind]} where the search {_SEARCH_DOES[kind]}", due)
         if i not in cells:

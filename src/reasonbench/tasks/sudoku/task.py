@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
+from collections import Counter
 
 from reasonbench.ceiling import SearchShape, TokenCounter
 from reasonbench.errors import UserError
@@ -166,10 +167,11 @@ class SudokuTask:
             if split.calling_block:
                 return _spawn_shape(prompt, split, size, count, counts)
         text = self.trace(problem, kind, seed)
+        lines = _line_kinds(text, size)
         if spec.kind == "dfs":
-            counts["guess lines"] = _count_events(text, size, "guess")
+            counts["guess lines"] = lines["guess"]
         if spec.kind != "direct":
-            counts["dead ends"] = _count_events(text, size, "nocand")
+            counts["dead ends"] = lines["nocand"]
         context = count(prompt + text)
         decoded = context - count(prompt)
         solved = self.extract_answer(prompt + text) is not None
@@ -241,9 +243,10 @@ def _trace_spec(spec: str, puzzle: str, seed: int) -> _TraceSpec:
     return _TraceSpec(kind, order, static, cell_first)
 
 
-def _count_events(text: str, size: int, kind: str) -> int:
-    """How many lines of ``kind`` (``guess``, ``nocand``) a trace wrote, in either line form."""
-    return sum(event.kind == kind for event in parse_trace(text, size).events)
+def _line_kinds(text: str, size: int) -> Counter[str]:
+    """How many lines of each kind (``place``, ``guess``, ``nocand``, ``revert``) a trace wrote, in either
+    line form."""
+    return Counter(event.kind for event in parse_trace(text, size).events)
 
 
 def _spawn_shape(
@@ -261,7 +264,7 @@ def _spawn_shape(
     own = first - count(prompt) + second - count(prompt + split.before + split.join)
     children = [(count(c.prompt + c.trace), count(c.prompt)) for c in split.children]
     threads_text = [split.pre_spawn, split.after, *(c.trace for c in split.children)]
-    counts = counts | {"dead ends": sum(_count_events(t, size, "nocand") for t in threads_text)}
+    counts = counts | {"dead ends": sum(_line_kinds(t, size)["nocand"] for t in threads_text)}
     solved = SOLUTION_HEADER + "\n" in split.after
     winner = next((ctx for (ctx, _), c in zip(children, split.children, strict=True) if c.solved), 0)
     return SearchShape(
