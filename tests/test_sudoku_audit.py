@@ -128,3 +128,16 @@ def test_a_results_directory_is_audited_row_by_row(tmp_path: Path) -> None:
     assert found["solved"] == [-1] and found["no misstep"] == [-1]
     (what,) = set(found) - {"solved", "no misstep"}
     assert what.startswith("dead end where the search") and found[what] == [0]
+
+
+def test_the_command_refuses_a_directory_that_holds_no_results_in_one_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "reasonbench.tasks.sudoku.audit", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "is not a results directory" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -204,9 +204,12 @@ def main() -> None:
     """``python -m reasonbench.tasks.sudoku.audit RESULTS_DIR [--search scan]``: a table of first missteps."""
     import argparse
     import statistics
+    from pathlib import Path
 
     from rich.console import Console
     from rich.table import Table
+
+    from reasonbench.results import MANIFEST, results_dirs
 
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -214,10 +217,13 @@ def main() -> None:
     parser.add_argument("results", help="a results directory with Sudoku cot or backtrack rows")
     parser.add_argument("--search", choices=("static", "scan"), default="static", help="the traces' search")
     args = parser.parse_args()
+    if not any((d / MANIFEST).exists() for d in results_dirs(Path(args.results))):
+        parser.error(f"{args.results} is not a results directory")  # one line, exit code 2
+    audited = audit_results(args.results, args.search == "static")
+    if not audited:
+        parser.error(f"{args.results} has no Sudoku cot or backtrack rows to audit")
     console = Console()
-    for (model, config, budget), found in sorted(
-        audit_results(args.results, args.search == "static").items()
-    ):
+    for (model, config, budget), found in sorted(audited.items()):
         total = sum(len(v) for v in found.values())
         table = Table(
             title=f"{model} · {config} · {budget}: where {total} traces leave the {args.search} search"
