@@ -88,3 +88,47 @@ def test_a_card_says_how_its_steps_computed(tmp_path, modes, said: str) -> None:
         for i, m in enumerate(modes)
     )
     assert said in _card(tmp_path, "sudoku", "sudoku4", "dfs", steps=steps)
+
+
+def _run(directory: Path, name: str, init_from: str, steps: list[dict]) -> Path:
+    directory.mkdir()
+    recipe = Recipe(name=name, task="countdown", split="cd3", trace="sos", n_problems=10, init_from=init_from)
+    (directory / "recipe.json").write_text(json.dumps(dataclasses.asdict(recipe)))
+    (directory / "train_log.jsonl").write_text("".join(json.dumps(s) + "\n" for s in steps))
+    return directory
+
+
+def test_a_card_of_a_model_trained_on_keeps_the_earlier_runs_journal(tmp_path) -> None:
+    first = _run(
+        tmp_path / "first",
+        "first",
+        "",
+        [
+            {"step": 100, "tokens_seen": 2e6, "loss": 0.9, "elapsed_s": 600.0},
+            {"step": 200, "tokens_seen": 4e6, "loss": 0.5, "elapsed_s": 1200.0, "eval": {"accuracy": 0.25}},
+        ],
+    )
+    second = _run(
+        tmp_path / "second",
+        "second",
+        "runs/train/first/model",
+        [{"step": 100, "tokens_seen": 3e6, "loss": 0.4, "elapsed_s": 1800.0, "eval": {"accuracy": 0.5}}],
+    )
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    (model_dir / "config.json").write_text(json.dumps({"vocab_size": 200}))
+    card = write_card(second, model_dir, earlier=[first]).read_text()
+    flat = " ".join(card.split())
+    # The origin is the first run's (from scratch), not the second's warm start from the first.
+    assert "trained from scratch by reasonbench's recipes `first` then `second`" in flat
+    assert "| steps | 200 + 100 |" in card
+    assert "| tokens seen | 7.0M |" in card
+    assert "| wall-clock | 50 min of" in card
+    curve = card[card.index("## Learning curve") : card.index("## Accuracy")]
+    assert "| run | step | tokens seen (all runs) |" in curve
+    # The second run's tokens continue from the first's last record.
+    assert "| `first` | 200 | 4.0M | 0.5000 | 25.0% |" in curve
+    assert "| `second` | 100 | 7.0M | 0.4000 | 50.0% |" in curve
+    # Without earlier runs the card is a single run's, with no run column.
+    alone = write_card(second, model_dir).read_text()
+    assert "| run |" not in alone and "| tokens seen | 3.0M |" in alone

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -44,33 +45,43 @@ def _windows(log: list[dict]) -> list[int]:
     return sorted(evaluated) or [512, 1024, 2048, 4096]
 
 
-def _curve(log: list[dict]) -> str:
-    """The journal: loss every few hundred steps, and at every evaluation its accuracy at each window."""
-    evals = [r["eval"] for r in log if "eval" in r]
+def _curve(runs: list[tuple[str, list[dict]]]) -> str:
+    """The journal: loss every few hundred steps, and at every evaluation its accuracy at each window.
+
+    ``runs`` is the lineage, oldest first, as (recipe name, log): a model trained on in a second run
+    keeps the first run's journal, with tokens counted over all runs and a column naming the run.
+    """
+    evals = [r["eval"] for _, log in runs for r in log if "eval" in r]
     windows = sorted({int(w) for ev in evals for w in ev.get("by_window", {})})
     acc_cols = [f"greedy @{_window_label(w)}" for w in windows] or ["val accuracy (greedy)"]
-    rows = [
-        "| step | tokens seen | loss | " + " | ".join(acc_cols) + " | truncated |",
-        "|---:|---:|---:|" + "---:|" * len(acc_cols) + "---:|",
-    ]
-    marks = {r["step"] for r in log if "eval" in r}
-    every = max(1, len(log) // 10)
-    for r in log:
-        if r["step"] in marks or (r["step"] % (every * 1) == 0 and r["step"] % 100 == 0):
-            ev = r.get("eval", {})
-            if windows:
-                accs = [
-                    f"{ev['by_window'][str(w)]:.1%}" if str(w) in ev.get("by_window", {}) else ""
-                    for w in windows
+    lineage = len(runs) > 1
+    tokens = "tokens seen" + " (all runs)" * lineage
+    head = ["run"] * lineage + ["step", tokens, "loss", *acc_cols, "truncated"]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * lineage + "---:|" * (len(head) - lineage)]
+    before = 0.0
+    for name, log in runs:
+        marks = {r["step"] for r in log if "eval" in r}
+        every = max(1, len(log) // 10)
+        for r in log:
+            if r["step"] in marks or (r["step"] % every == 0 and r["step"] % 100 == 0):
+                ev = r.get("eval", {})
+                if windows:
+                    accs = [
+                        f"{ev['by_window'][str(w)]:.1%}" if str(w) in ev.get("by_window", {}) else ""
+                        for w in windows
+                    ]
+                else:
+                    accs = [f"{ev['accuracy']:.1%}" if "accuracy" in ev else ""]
+                trunc = f"{ev['truncated']}/{ev['n']}" if "truncated" in ev else ""
+                cells = [f"`{name}`"] * lineage + [
+                    str(r["step"]),
+                    f"{(before + r['tokens_seen']) / 1e6:.1f}M",
+                    f"{r['loss']:.4f}",
+                    *accs,
+                    trunc,
                 ]
-            else:
-                accs = [f"{ev['accuracy']:.1%}" if "accuracy" in ev else ""]
-            trunc = f"{ev['truncated']}/{ev['n']}" if "truncated" in ev else ""
-            rows.append(
-                f"| {r['step']} | {r['tokens_seen'] / 1e6:.1f}M | {r['loss']:.4f} | "
-                + " | ".join(accs)
-                + f" | {trunc} |"
-            )
+                rows.append("| " + " | ".join(cells) + " |")
+        before += log[-1]["tokens_seen"] if log else 0
     return "\n".join(rows)
 
 
@@ -174,16 +185,37 @@ def _measured(results: Path) -> str:
     )
 
 
+def _read_run(run_dir: Path) -> tuple[dict, list[dict]]:
+    """A training run's recipe and its journal."""
+    recipe = json.loads((run_dir / "recipe.json").read_text())
+    log = [json.loads(x) for x in (run_dir / "train_log.jsonl").read_text().splitlines() if x]
+    return recipe, log
+
+
 def write_card(
-    run_dir: Path, model_dir: Path, results: Path | None = None, notes: str = "", retrain: str = ""
+    run_dir: Path,
+    model_dir: Path,
+    results: Path | None = None,
+    notes: str = "",
+    retrain: str = "",
+    earlier: Sequence[Path] = (),
 ) -> Path:
     """Write ``model_dir/README.md`` from the training run in ``run_dir``.
 
     ``retrain`` replaces the one-command retrain line when the run was extended past its recipe.
+    ``earlier`` are the runs this one trained on from, oldest first: their journals come first in the
+    learning curve, and tokens, steps and wall-clock count every run.
     """
-    recipe = json.loads((run_dir / "recipe.json").read_text())
-    log = [json.loads(x) for x in (run_dir / "train_log.jsonl").read_text().splitlines() if x]
-    last = log[-1]
+    recipe, log = _read_run(run_dir)
+    lineage = [(*_read_run(d), d) for d in earlier] + [(recipe, log, run_dir)]
+    finals = [run_log[-1] for _, run_log, _ in lineage if run_log]
+    steps = " + ".join(f"{f['step']:,}" for f in finals)
+    tokens = sum(f["tokens_seen"] for f in finals)
+    minutes = sum(f["elapsed_s"] for f in finals) / 60
+    recipes = ("recipes " if len(lineage) > 1 else "recipe ") + " then ".join(
+        f"`{r['name']}`" for r, _, _ in lineage
+    )
+    compute = _compute([r for _, run_log, _ in lineage for r in run_log])
     params = json.loads((model_dir / "config.json").read_text())
     size = sum(f.stat().st_size for f in model_dir.iterdir() if f.is_file())
     data = (
@@ -194,7 +226,7 @@ def write_card(
         f"AdamW, lr {recipe['lr']} → {recipe['min_lr']} (warmup {recipe['warmup_steps']}, cosine), "
         f"batch {recipe['batch_size']} x {recipe['seq_len']}"
     )
-    init = recipe.get("init_from") or ""
+    init = lineage[0][0].get("init_from") or ""
     # A training run's export is ``<run>/model``: the run, named by its recipe, names the weights.
     if not init:
         origin = "from scratch"
@@ -208,7 +240,7 @@ def write_card(
     text = f"""# {name}
 
 A {recipe["layers"]}-layer, {recipe["width"]}-wide Llama ({params.get("vocab_size")}-token trace tokenizer)
-trained {origin} by reasonbench's recipe `{recipe["name"]}` on its own `{recipe["trace"]}` search traces
+trained {origin} by reasonbench's {recipes} on its own `{recipe["trace"]}` search traces
 of `{recipe["task"]}` split `{recipe["split"]}`. bf16 safetensors, {size / 1e6:.1f} MB.
 Loads in vLLM and transformers.
 
@@ -221,15 +253,15 @@ Loads in vLLM and transformers.
 | data | {data} |
 | window | {recipe["seq_len"]} tokens, windows start at a trace's `<s>` |
 | optimiser | {optim} |
-| steps | {last["step"]:,} |
-| tokens seen | {last["tokens_seen"] / 1e6:.1f}M |
-| wall-clock | {last["elapsed_s"] / 60:.0f} min of training steps (evaluations excluded) |
-| hardware | {os.cpu_count()} CPU cores ({platform.machine()}), no GPU, {_compute(log)} |
+| steps | {steps} |
+| tokens seen | {tokens / 1e6:.1f}M |
+| wall-clock | {minutes:.0f} min of training steps (evaluations excluded) |
+| hardware | {os.cpu_count()} CPU cores ({platform.machine()}), no GPU, {compute} |
 
 {notes}
 ## Learning curve
 
-{_curve(log)}
+{_curve([(r["name"], run_log) for r, run_log, _ in lineage])}
 
 ## Accuracy
 """
@@ -256,8 +288,16 @@ def main() -> None:
     ap.add_argument("--results", type=Path, default=None)
     ap.add_argument("--notes", default="", help="what happened during this run (a paragraph of Markdown)")
     ap.add_argument("--retrain", default="", help="how to retrain, when it takes more than the recipe")
+    ap.add_argument(
+        "--after",
+        type=Path,
+        action="append",
+        default=[],
+        help="a run this one trained on from (repeat, oldest first): its journal comes first",
+    )
     a = ap.parse_args()
-    print(write_card(a.run_dir, a.model_dir, a.results, a.notes + "\n" if a.notes else "", a.retrain))
+    notes = a.notes + "\n" if a.notes else ""
+    print(write_card(a.run_dir, a.model_dir, a.results, notes, a.retrain, a.after))
 
 
 if __name__ == "__main__":
