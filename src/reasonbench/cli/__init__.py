@@ -33,6 +33,7 @@ app.command("report")(results.report_cmd)
 app.command("plot")(results.plot_cmd)
 app.command("show")(results.show_cmd)
 app.command("regress")(results.regress_cmd)
+app.command("compare")(results.compare_cmd)
 
 
 def _version(value: bool) -> None:

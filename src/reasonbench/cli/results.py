@@ -166,3 +166,49 @@ def regress_cmd(
     sys.stdout.write(regress.markdown(lines, tolerance, alpha))
     if any(ln.regressed for ln in lines):
         raise typer.Exit(1)
+
+
+def compare_cmd(
+    results: ResultsArg,
+    a: Annotated[
+        str,
+        typer.Option(
+            "--a",
+            "-a",
+            help="Configuration A as the report names it, optionally at one budget: 'apr' or 'apr@4k'.",
+        ),
+    ],
+    b: Annotated[
+        str, typer.Option("--b", "-b", help="Configuration B, the same way: 'backtrack@2k', 'sc n=4'.")
+    ],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="rich (a table), markdown or json.")] = "rich",
+) -> None:
+    """A against B on the problems both ran: the paired difference in accuracy with its 95% bootstrap
+    interval (problems resampled together), and how many problems only one side solves.
+
+    Without a budget, each side is compared at every budget both ran; with one, at that budget (the other
+    side at the same budget unless it names its own).
+    """
+    import dataclasses
+    import json
+
+    from rich.table import Table
+
+    from reasonbench import analysis, paired
+
+    if fmt not in ("rich", "markdown", "json"):
+        raise UserError(f"unknown format {fmt!r}; choose from rich, markdown, json")
+    found = paired.compare(analysis.load(results).rows, paired.Side.parse(a), paired.Side.parse(b))
+    if fmt == "json":
+        sys.stdout.write(json.dumps([dataclasses.asdict(p) for p in found], indent=2) + "\n")
+        return
+    if fmt == "markdown":
+        sys.stdout.write(paired.markdown(found))
+        return
+    rows = paired.table_rows(found)
+    table = Table(title="A against B on the same problems")
+    for column in rows[0]:
+        table.add_column(column, justify="left" if column in ("A", "B") else "right")
+    for row in rows:
+        table.add_row(*row.values())
+    (out if out.is_terminal else Console(width=150)).print(table)
