@@ -132,3 +132,19 @@ def test_a_card_of_a_model_trained_on_keeps_the_earlier_runs_journal(tmp_path) -
     # Without earlier runs the card is a single run's, with no run column.
     alone = write_card(second, model_dir).read_text()
     assert "| run |" not in alone and "| tokens seen | 3.0M |" in alone
+
+
+def test_a_resumed_runs_repeated_steps_make_one_curve_row_each_the_later_record(tmp_path) -> None:
+    # Killed after step 200 and resumed from its step-100 checkpoint: steps 101-200 are logged twice.
+    first_pass = [{"step": s, "tokens_seen": s * 1e4, "loss": 0.9, "elapsed_s": s} for s in range(1, 201)]
+    resumed = [{"step": s, "tokens_seen": s * 1e4, "loss": 0.3, "elapsed_s": s} for s in range(101, 301)]
+    card = _card(tmp_path, "countdown", "cd3", "sos", steps=tuple(first_pass + resumed))
+    curve = card[card.index("## Learning curve") : card.index("## Accuracy")]
+    assert [
+        line.split(" | ")[0] for line in curve.splitlines() if line.startswith("| ") and "0." in line
+    ] == [
+        "| 100",
+        "| 200",
+        "| 300",
+    ]
+    assert "| 200 | 2.0M | 0.3000 |" in curve

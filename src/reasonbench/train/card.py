@@ -59,11 +59,14 @@ def _curve(runs: list[tuple[str, list[dict]]]) -> str:
     head = ["run"] * lineage + ["step", tokens, "loss", *acc_cols, "truncated"]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * lineage + "---:|" * (len(head) - lineage)]
     before = 0.0
-    for name, log in runs:
+    for name, records in runs:
+        # A resumed run logs again the steps after its last checkpoint: the later record of a step counts.
+        log = sorted({r["step"]: r for r in records}.values(), key=lambda r: r["step"])
         marks = {r["step"] for r in log if "eval" in r}
-        every = max(1, len(log) // 10)
+        # About ten loss rows per run, at round steps.
+        every = max(100, (log[-1]["step"] // 10) // 100 * 100) if log else 100
         for r in log:
-            if r["step"] in marks or (r["step"] % every == 0 and r["step"] % 100 == 0):
+            if r["step"] in marks or r["step"] % every == 0:
                 ev = r.get("eval", {})
                 if windows:
                     accs = [
@@ -81,7 +84,7 @@ def _curve(runs: list[tuple[str, list[dict]]]) -> str:
                     trunc,
                 ]
                 rows.append("| " + " | ".join(cells) + " |")
-        before += log[-1]["tokens_seen"] if log else 0
+        before += log[-1]["tokens_seen"] if log else 0.0
     return "\n".join(rows)
 
 
