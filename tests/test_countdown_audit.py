@@ -1,0 +1,140 @@
+"""The APR failure audit on hand-written parent traces (every expected count worked out by hand) and on the
+symbolic search's own traces."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reasonbench.frozen import load_problems
+from reasonbench.tasks import get_task
+from reasonbench.tasks.countdown.audit import CAUSES, audit_parent, audit_results
+
+NO_JOIN, PARENT, CHILDREN, AFTER_JOIN = CAUSES
+
+
+def _parent(target: int, nums: list[int], nodes: list[tuple[str, list[int]]], solved: set[int]) -> str:
+    """A parent trace: the root, one generated node per (step, numbers), then the join block."""
+    lines = ["Moving to Node #0", f"Current State: {target}:{nums}, Operations: []"]
+    for i, (step, rest) in enumerate(nodes):
+        lines += [
+            f"Exploring Operation: {step}, Resulting Numbers: {rest}",
+            f"Generated Node #0,{i}: {target}:{rest} Operation: {step}",
+        ]
+    lines.append("<Sub Searches>")
+    for i in range(len(nodes)):
+        outcome = "Goal Reached" if i in solved else "No Solution"
+        lines.append(f"<{outcome} in Sub Search {i} at level 1 at Node #0,{i}>")
+    lines += ["<End Sub Searches>", "No solution found."]
+    return "\n".join(lines)
+
+
+def test_a_parent_whose_every_node_is_a_dead_end_is_to_blame() -> None:
+    # 10 from four 1s cannot be reached at all: (1+1)*(1+1) = 4 is the most. Every node is a dead end; the
+    # second repeats the first's numbers.
+    trace = _parent(
+        10, [1, 1, 1, 1], [("1+1=2", [1, 1, 2]), ("1*1=1", [1, 1, 1]), ("1+1=2", [1, 1, 2])], set()
+    )
+    audit = audit_parent(10, (1, 1, 1, 1), trace, correct=False)
+    assert (audit.spawned, audit.repeated, audit.solvable, audit.cause) == (3, 1, 0, PARENT)
+
+
+def test_children_are_to_blame_when_a_spawned_node_could_still_reach_the_target() -> None:
+    # 10 from 1, 2, 3, 4: after 1+2=3, the node [3, 3, 4] reaches it (3+3+4); after 4*3=12, [1, 2, 12]
+    # does too (12-2 = 10, 10*1 = 10); after 1*2=2, [2, 3, 4] does (2*3+4).
+    nodes = [("1+2=3", [3, 4, 3]), ("4*3=12", [1, 2, 12]), ("1*2=2", [3, 4, 2])]
+    audit = audit_parent(10, (1, 2, 3, 4), _parent(10, [1, 2, 3, 4], nodes, set()), correct=False)
+    assert (audit.spawned, audit.repeated, audit.solvable, audit.cause) == (3, 0, 3, CHILDREN)
+    solved = _parent(10, [1, 2, 3, 4], nodes, {1})
+    assert audit_parent(10, (1, 2, 3, 4), solved, correct=False).cause == AFTER_JOIN
+    assert audit_parent(10, (1, 2, 3, 4), solved, correct=True).cause is None
+
+
+def test_a_node_that_does_not_follow_from_the_problem_is_not_solvable() -> None:
+    # [1, 1, 3] reaches 5 (1+1+3), but no operation on two of 1, 1, 1, 1 makes 3: the parent miscounted.
+    trace = _parent(5, [1, 1, 1, 1], [("1+1=3", [1, 1, 3])], set())
+    assert audit_parent(5, (1, 1, 1, 1), trace, correct=False).solvable == 0
+
+
+def test_a_parent_that_never_joined_is_its_own_cause() -> None:
+    trace = "Moving to Node #0\nCurrent State: 10:[1, 2, 3, 4], Operations: []\nExploring Operation: 1+2="
+    audit = audit_parent(10, (1, 2, 3, 4), trace, correct=False)
+    assert (audit.spawned, audit.cause) == (0, NO_JOIN)
+
+
+# Lines of a real parent trace, plus a node with a 30-digit number and too many numbers for the solver.
+_LINES = [
+    *_parent(10, [1, 2, 3, 4], [("1+2=3", [3, 4, 3])], {0}).split("\n"),
+    "Generated Node #0,0: 10:[" + "9" * 30 + ", 1, 1, 1, 1, 1, 1] Operation: 1+1=2",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400) | st.lists(st.sampled_from(_LINES), max_size=30).map("\n".join))
+def test_hostile_text_is_audited_never_raises(text: str) -> None:
+    audit = audit_parent(10, (1, 2, 3, 4), text, correct=False)
+    assert audit.cause in CAUSES
+    assert 0 <= audit.solvable <= audit.spawned and 0 <= audit.repeated <= audit.spawned
+
+
+def test_the_symbolic_search_is_audited_as_it_ran() -> None:
+    # The search's own parent traces: whenever a child reached the goal the audit says so, and a parent
+    # the search could not solve spawned no node that the children (which search exhaustively within their
+    # beam) reported solved.
+    task = get_task("countdown")
+    causes = []
+    for problem in load_problems("countdown", "cd4", 20):
+        trace = task.trace(problem, "apr:beam=2-10,child_beam=5,threshold=1", seed=problem.index)
+        audit = audit_parent(problem.data["target"], tuple(problem.data["nums"]), trace, correct=False)
+        assert audit.spawned >= 2
+        solved = "Goal Reached in Sub Search" in trace
+        assert (audit.cause == AFTER_JOIN) == solved
+        assert audit.cause != NO_JOIN
+        if solved:
+            assert audit.solvable >= 1
+        causes.append(audit.cause)
+    assert AFTER_JOIN in causes
+
+
+def test_the_command_refuses_a_directory_without_results_in_one_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "reasonbench.tasks.countdown.audit", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "is not a results directory" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_results_are_grouped_per_model_configuration_and_budget(tmp_path: Path) -> None:
+    from test_analysis import row, write_run
+
+    problems = load_problems("countdown", "cd4", 2)
+    rows = []
+    for p in problems:
+        target, nums = p.data["target"], list(p.data["nums"])
+        dead = _parent(target, nums, [], set())  # a join without children: nothing joined
+        for budget, correct in (("ctx2k", False), ("ctx4k", True)):
+            rows.append(
+                row(
+                    task="countdown",
+                    split="cd4",
+                    problem_id=p.id,
+                    problem_index=p.index,
+                    strategy="apr",
+                    config_id="apr-0",
+                    config_label="apr",
+                    budget=budget,
+                    correct=correct,
+                    trace=dead,
+                )
+            )
+    audited = audit_results(write_run(tmp_path / "r", rows))
+    two_k, four_k = audited[("tiny-cd", "apr", "ctx2k")], audited[("tiny-cd", "apr", "ctx4k")]
+    assert (two_k.rows, two_k.correct, dict(two_k.causes)) == (2, 0, {NO_JOIN: 2})
+    assert (four_k.rows, four_k.correct, dict(four_k.causes)) == (2, 2, {})
