@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -138,3 +139,20 @@ def test_results_are_grouped_per_model_configuration_and_budget(tmp_path: Path) 
     two_k, four_k = audited[("tiny-cd", "apr", "ctx2k")], audited[("tiny-cd", "apr", "ctx4k")]
     assert (two_k.rows, two_k.correct, dict(two_k.causes)) == (2, 0, {NO_JOIN: 2})
     assert (four_k.rows, four_k.correct, dict(four_k.causes)) == (2, 2, {})
+
+
+def test_the_symbolic_audit_counts_a_parent_right_when_a_child_reached_the_goal() -> None:
+    from reasonbench.errors import UserError
+    from reasonbench.tasks.countdown.audit import audit_symbolic
+
+    trace = "apr:beam=2-10,child_beam=5,threshold=1"
+    run = audit_symbolic("cd4", trace, 20)
+    task = get_task("countdown")
+    reached = sum(
+        "Goal Reached in Sub Search" in task.trace(p, trace, seed=p.index)
+        for p in load_problems("countdown", "cd4", 20)
+    )
+    assert (run.rows, run.correct) == (20, reached)
+    assert run.correct + sum(run.causes.values()) == 20 and AFTER_JOIN not in run.causes
+    with pytest.raises(UserError, match="only an apr trace"):
+        audit_symbolic("cd4", "sos", 5)

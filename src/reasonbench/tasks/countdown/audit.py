@@ -126,6 +126,32 @@ def audit_results(directory: Path) -> dict[tuple[str, str, str], RunAudit]:
     return found
 
 
+def audit_symbolic(split: str, trace: str, n: int) -> RunAudit:
+    """The search that writes an ``apr`` trace format, audited on the first ``n`` val problems of ``split``:
+    a parent counts as right when a child of it reaches the goal (windows unbounded), and the causes say
+    why the search itself fails elsewhere. Another trace format is a :class:`UserError`."""
+    from reasonbench.errors import UserError
+    from reasonbench.frozen import load_problems
+    from reasonbench.tasks import get_task
+    from reasonbench.tasks.countdown.trace_spec import parse_trace_spec
+
+    if parse_trace_spec(trace).kind != "apr":
+        raise UserError(f"--symbolic {trace!r}: only an apr trace has a parent to audit")
+    task, run = get_task("countdown"), RunAudit()
+    for problem in load_problems("countdown", split, n):
+        text = task.trace(problem, trace, seed=problem.index)
+        one = audit_parent(int(problem.data["target"]), tuple(problem.data["nums"]), text, correct=False)
+        run.rows += 1
+        if one.cause == CAUSES[3]:  # a child reached the goal: the search's parent answers from it
+            run.correct += 1
+        else:
+            run.causes[str(one.cause)] += 1
+        run.spawned += one.spawned
+        run.repeated += one.repeated
+        run.solvable += one.solvable
+    return run
+
+
 def main() -> None:
     """``python -m reasonbench.tasks.countdown.audit RESULTS_DIR``: a table of APR failure causes."""
     import argparse
@@ -138,8 +164,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("results", type=Path, help="a results directory (or a sweep's) with APR rows")
     parser.add_argument(
-        "results", type=Path, help="a results directory (or a sweep's) with Countdown apr rows"
+        "--symbolic",
+        metavar="TRACE",
+        help="also audit the search behind this apr trace format on the val problems the results hold",
     )
     args = parser.parse_args()
     dirs = [d for d in results_dirs(args.results) if (d / MANIFEST).exists()]
@@ -148,6 +177,16 @@ def main() -> None:
     audited = {key: run for d in dirs for key, run in audit_results(d).items()}
     if not audited:
         parser.error(f"{args.results} has no Countdown apr rows to audit")
+    if args.symbolic:
+        from reasonbench.errors import UserError
+        from reasonbench.results import read_rows
+
+        split = str(read_rows(dirs[0])["split"].iloc[0])
+        n = max(run.rows for run in audited.values())
+        try:
+            audited[("search", args.symbolic, "unbounded")] = audit_symbolic(split, args.symbolic, n)
+        except UserError as e:
+            parser.error(str(e))
     table = Table(title="why APR answers are wrong (share of all rows)")
     for col in (
         "model · configuration · budget",
