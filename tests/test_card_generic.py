@@ -148,3 +148,14 @@ def test_a_resumed_runs_repeated_steps_make_one_curve_row_each_the_later_record(
         "| 300",
     ]
     assert "| 200 | 2.0M | 0.3000 |" in curve
+
+
+def test_a_resumed_run_not_yet_past_its_abandoned_steps_ends_where_it_stands(tmp_path) -> None:
+    # Killed after step 250, resumed from its step-100 checkpoint, now at step 180: steps 181-250 belong to
+    # the abandoned pass and are neither in the curve nor in the totals.
+    first_pass = [{"step": s, "tokens_seen": s * 1e4, "loss": 0.9, "elapsed_s": s} for s in range(1, 251)]
+    resumed = [{"step": s, "tokens_seen": s * 1e4, "loss": 0.3, "elapsed_s": s} for s in range(101, 181)]
+    card = _card(tmp_path, "countdown", "cd3", "sos", steps=tuple(first_pass + resumed))
+    assert "| steps | 180 |" in card and "| tokens seen | 1.8M |" in card
+    curve = card[card.index("## Learning curve") : card.index("## Accuracy")]
+    assert "| 200 |" not in curve and "| 100 | 1.0M | 0.9000 |" in curve

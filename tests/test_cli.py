@@ -40,6 +40,8 @@ def test_help_lists_the_task_commands(capsys) -> None:
         ("report", "no/such/results"),
         ("plot", "no/such/results", "-o", "fig.gif"),
         ("regress", "no/such/results", "--baseline", "no/such/baseline"),
+        ("compare", "no/such/results", "-a", "apr", "-b", "backtrack"),
+        ("compare", "no/such/results", "-a", "apr@", "-b", "backtrack"),  # refused before reading
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(capsys, argv) -> None:

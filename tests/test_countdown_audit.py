@@ -13,9 +13,18 @@ from hypothesis import strategies as st
 
 from reasonbench.frozen import load_problems
 from reasonbench.tasks import get_task
-from reasonbench.tasks.countdown.audit import CAUSES, audit_parent, audit_results
-
-NO_JOIN, PARENT, CHILDREN, AFTER_JOIN = CAUSES
+from reasonbench.tasks.countdown.audit import (
+    AFTER_JOIN,
+    CAUSES,
+    CHILDREN,
+    NO_JOIN,
+    NO_TRACE,
+    PARENT,
+    apr_rows,
+    audit_parent,
+    audit_results,
+    audit_symbolic,
+)
 
 
 def _parent(target: int, nums: list[int], nodes: list[tuple[str, list[int]]], solved: set[int]) -> str:
@@ -59,6 +68,29 @@ def test_a_node_that_does_not_follow_from_the_problem_is_not_solvable() -> None:
     # [1, 1, 3] reaches 5 (1+1+3), but no operation on two of 1, 1, 1, 1 makes 3: the parent miscounted.
     trace = _parent(5, [1, 1, 1, 1], [("1+1=3", [1, 1, 3])], set())
     assert audit_parent(5, (1, 1, 1, 1), trace, correct=False).solvable == 0
+    # A child that "solves" the miscounted node solved nothing: the parent is still to blame.
+    solved = _parent(5, [1, 1, 1, 1], [("1+1=3", [1, 1, 3])], {0})
+    assert audit_parent(5, (1, 1, 1, 1), solved, correct=False).cause == PARENT
+
+
+def test_every_join_of_the_parents_own_children_counts() -> None:
+    # A parent that spawned, joined a failure, then spawned a child that solved 10 from [3, 3, 4].
+    first = _parent(10, [1, 2, 3, 4], [("1*1=1", [1, 3, 4])], set())  # not even legal: 1 appears once
+    second = "\n".join(
+        [
+            "Exploring Operation: 1+2=3, Resulting Numbers: [3, 4, 3]",
+            "Generated Node #0,1: 10:[3, 4, 3] Operation: 1+2=3",
+            "<Sub Searches>",
+            "<Goal Reached in Sub Search 0 at level 1 at Node #0,1>",
+            "<End Sub Searches>",
+        ]
+    )
+    audit = audit_parent(10, (1, 2, 3, 4), first + "\n" + second, correct=False)
+    assert (audit.spawned, audit.solvable, audit.cause) == (2, 1, AFTER_JOIN)
+
+
+def test_a_row_without_a_trace_is_its_own_cause() -> None:
+    assert audit_parent(10, (1, 2, 3, 4), "", correct=False).cause == NO_TRACE
 
 
 def test_a_parent_that_never_joined_is_its_own_cause() -> None:
@@ -135,7 +167,7 @@ def test_results_are_grouped_per_model_configuration_and_budget(tmp_path: Path) 
                     trace=dead,
                 )
             )
-    audited = audit_results(write_run(tmp_path / "r", rows))
+    audited = audit_results(apr_rows([write_run(tmp_path / "r", rows)]))
     two_k, four_k = audited[("tiny-cd", "apr", "ctx2k")], audited[("tiny-cd", "apr", "ctx4k")]
     assert (two_k.rows, two_k.correct, dict(two_k.causes)) == (2, 0, {NO_JOIN: 2})
     assert (four_k.rows, four_k.correct, dict(four_k.causes)) == (2, 2, {})
@@ -143,10 +175,9 @@ def test_results_are_grouped_per_model_configuration_and_budget(tmp_path: Path) 
 
 def test_the_symbolic_audit_counts_a_parent_right_when_a_child_reached_the_goal() -> None:
     from reasonbench.errors import UserError
-    from reasonbench.tasks.countdown.audit import audit_symbolic
 
     trace = "apr:beam=2-10,child_beam=5,threshold=1"
-    run = audit_symbolic("cd4", trace, 20)
+    run = audit_symbolic("cd4", trace, range(20))
     task = get_task("countdown")
     reached = sum(
         "Goal Reached in Sub Search" in task.trace(p, trace, seed=p.index)
@@ -154,5 +185,6 @@ def test_the_symbolic_audit_counts_a_parent_right_when_a_child_reached_the_goal(
     )
     assert (run.rows, run.correct) == (20, reached)
     assert run.correct + sum(run.causes.values()) == 20 and AFTER_JOIN not in run.causes
+    assert audit_symbolic("cd4", trace, [3, 7, 7]).rows == 2  # the problems named, once each
     with pytest.raises(UserError, match="only an apr trace"):
-        audit_symbolic("cd4", "sos", 5)
+        audit_symbolic("cd4", "sos", range(5))

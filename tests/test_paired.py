@@ -75,12 +75,35 @@ def test_one_budget_given_applies_to_both_sides(rows: pd.DataFrame) -> None:
     assert result.budget_b == "ctx4k"
 
 
-def test_without_budgets_every_shared_budget_is_compared(rows: pd.DataFrame) -> None:
-    both = paired.compare(rows, Side("backtrack"), Side("backtrack"))
-    assert [(r.budget_a, r.difference, r.ci_lo, r.ci_hi) for r in both] == [
-        ("ctx2k", 0.0, 0.0, 0.0),
-        ("ctx4k", 0.0, 0.0, 0.0),
-    ]
+def test_without_budgets_every_shared_budget_is_compared_smallest_first(rows: pd.DataFrame) -> None:
+    # cot ran at 4k, 1k and 2k (in that order); backtrack at 4k and 2k: the shared ones, smallest first.
+    cot = _rows("cot", "ctx4k", B_SOLVED) + _rows("cot", "ctx1k", B_SOLVED) + _rows("cot", "ctx2k", B_SOLVED)
+    both = paired.compare(
+        pd.concat([rows, analysis.annotate(pd.DataFrame(cot))]), Side("cot"), Side("backtrack")
+    )
+    assert [(r.budget_a, r.difference) for r in both] == [("ctx2k", 0.5), ("ctx4k", 0.0)]
+
+
+def test_a_configuration_against_itself_at_one_budget_is_refused(rows: pd.DataFrame) -> None:
+    with pytest.raises(UserError, match="nothing to compare"):
+        paired.compare(rows, Side("backtrack", "4k"), Side("backtrack"))
+    (result,) = paired.compare(rows, Side("backtrack", "4k"), Side("backtrack", "2k"))  # two budgets: fine
+    assert result.difference == 0.5
+
+
+def test_two_runs_of_one_configuration_read_together_are_refused(rows: pd.DataFrame) -> None:
+    twice = pd.concat([rows, rows[rows["strategy"] == "apr"]])
+    with pytest.raises(UserError, match="holds a problem twice"):
+        paired.compare(twice, Side("apr"), Side("backtrack"))
+
+
+def test_batch_rows_count_where_a_latency_run_repeats_them(rows: pd.DataFrame) -> None:
+    # The fixture's rows are one-at-a-time (latency mode); a batch run of apr that solves nothing is what
+    # accuracy is read from, as in the report.
+    batch = _rows("apr", "ctx4k", dict.fromkeys(A_SOLVED, False))
+    mixed = pd.concat([rows, analysis.annotate(pd.DataFrame(batch).assign(in_flight=8, mode="batch"))])
+    (result,) = paired.compare(mixed, Side("apr"), Side("backtrack"))
+    assert (result.accuracy_a, result.only_a, result.only_b) == (0.0, 0, 2)
 
 
 def test_seeds_average_into_one_score_per_problem() -> None:
@@ -88,8 +111,9 @@ def test_seeds_average_into_one_score_per_problem() -> None:
     data += _rows("sc", "ctx4k", {"p1": False, "p2": False}, seed=1)
     data += _rows("cot", "ctx4k", {"p1": False, "p2": False})
     (result,) = paired.compare(analysis.annotate(pd.DataFrame(data)), Side("sc"), Side("cot"))
-    # p1 is solved on one seed of two: 0.5; p2 never. Mean 0.25; no problem is solved on every seed.
-    assert (result.n, result.accuracy_a, result.only_a) == (2, 0.25, 0)
+    # p1 is solved on one seed of two: 0.5; p2 never. Mean 0.25, all of it the difference; no problem is
+    # solved on every seed, so none counts as solved by sc alone.
+    assert (result.n, result.accuracy_a, result.difference, result.only_a) == (2, 0.25, 0.25, 0)
 
 
 def test_a_strategy_on_two_models_is_named_with_its_model() -> None:

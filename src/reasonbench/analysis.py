@@ -14,6 +14,7 @@ when they were solved with no other problem in flight.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from dataclasses import dataclass
@@ -111,6 +112,31 @@ def config_name(r: Any) -> str:
     """How tables name the configuration of a row (of rows or of a summary): its label, followed by its
     model when its strategy ran on several models."""
     return r.config_label if r.line == r.strategy else f"{r.config_label} · {r.model}"
+
+
+def config_rows(rows: pd.DataFrame, config: str) -> pd.DataFrame:
+    """The rows of the configuration ``config`` names: as the tables name it (:func:`config_name`), by its
+    label or by its id; none is a one-line error naming the configurations there are."""
+    names = rows.apply(config_name, axis=1) if len(rows) else pd.Series(dtype=object)
+    picked = rows[(names == config) | (rows["config_label"] == config) | (rows["config_id"] == config)]
+    if picked.empty:
+        choices = ", ".join(sorted(set(names), key=str))
+        raise UserError(f"no configuration {config!r}; choose from: {choices}")
+    return picked
+
+
+def budget_label(rows: pd.DataFrame, budget: str) -> str:
+    """The budget label that ``budget`` names among ``rows``: itself, or its canonical form (``1k`` names
+    ``ctx1k``); none is a one-line error naming the budgets there are."""
+    from reasonbench.budget import Budget
+
+    present = set(rows["budget"])
+    if budget in present:
+        return budget
+    with contextlib.suppress(UserError):  # not a budget at all: nothing matches, said below
+        if (label := Budget.parse(budget).label) in present:
+            return label
+    raise UserError(f"no budget {budget!r}; choose from: {', '.join(sorted(present, key=str))}")
 
 
 def batch_first(frame: pd.DataFrame) -> pd.DataFrame:

@@ -9,21 +9,20 @@ solves) show where the difference comes from.
 
 A side is a configuration, named as the report names it (``apr``, ``sc n=4``, ``sc n=4 · countdown-sos``
 when sc ran on several models, or its config id), optionally at one budget: ``backtrack@2k``. Without a
-budget a side is compared at every budget both sides ran. A configuration run with several seeds counts a
-problem's mean correctness over them.
+budget a side is compared at every budget both sides ran. A configuration run with several seeds scores a
+problem by its mean correctness over them (so a problem solved on some seeds counts in the difference but
+in neither discordant count).
 """
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from reasonbench import stats
-from reasonbench.analysis import batch_first, config_name
-from reasonbench.budget import Budget
+from reasonbench.analysis import batch_first, budget_label, config_name, config_rows
 from reasonbench.errors import UserError
 
 
@@ -36,7 +35,8 @@ class Side:
 
     @classmethod
     def parse(cls, text: str) -> Side:
-        """``CONFIG`` or ``CONFIG@BUDGET`` (``apr@4k``); the last ``@`` splits, so a label may hold one."""
+        """``CONFIG`` or ``CONFIG@BUDGET`` (``apr@4k``); the last ``@`` splits, so a label holding an ``@``
+        is named with its budget."""
         config, at, budget = text.rpartition("@")
         if not at:
             return cls(text.strip())
@@ -59,46 +59,38 @@ class Paired:
     difference: float  # accuracy_a - accuracy_b
     ci_lo: float
     ci_hi: float
-    only_a: int  # problems A solves (on every seed) and B does not solve on any
+    # Problems A solves (on every seed, when there are several) and B solves on none; and the reverse.
+    only_a: int
     only_b: int
     tokens_a: float
     tokens_b: float
 
 
 def _config_rows(rows: pd.DataFrame, config: str) -> pd.DataFrame:
-    names = rows.apply(config_name, axis=1)
-    picked = rows[(names == config) | (rows["config_label"] == config) | (rows["config_id"] == config)]
-    if picked.empty:
-        raise UserError(f"no configuration {config!r}; choose from: {', '.join(sorted(set(names)))}")
+    picked = config_rows(rows, config)
     if picked["model"].nunique() > 1:
-        choices = sorted({config_name(r) for r in picked.itertuples(index=False)} | {config})
+        choices = sorted({config_name(r) for r in picked.itertuples(index=False)})
         raise UserError(f"{config!r} ran on several models; name one: {', '.join(choices)}")
     return picked
 
 
-def _budget_label(rows: pd.DataFrame, budget: str) -> str:
-    """The budget label ``budget`` names among ``rows`` (``1k`` names ``ctx1k``)."""
-    present = set(rows["budget"])
-    if budget in present:
-        return budget
-    with contextlib.suppress(UserError):  # not a budget at all: nothing matches, said below
-        if (label := Budget.parse(budget).label) in present:
-            return label
-    raise UserError(f"no budget {budget!r}; choose from: {', '.join(sorted(present))}")
-
-
-def _per_problem(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per problem: mean correctness over seeds, and mean tokens."""
+def _per_problem(rows: pd.DataFrame, side: str) -> pd.DataFrame:
+    """Per problem: mean correctness over seeds, and mean tokens. A problem and seed met twice (two runs
+    of one configuration read together) would be pooled as if it were two seeds, so it is refused."""
+    if rows.duplicated(["problem_id", "seed"]).any():
+        raise UserError(f"{side} holds a problem twice (two runs read together?); compare one run of it")
     return rows.groupby("problem_id").agg(correct=("correct", "mean"), tokens=("tokens", "mean"))
 
 
 def _budget_pairs(a: pd.DataFrame, b: pd.DataFrame, side_a: Side, side_b: Side) -> list[tuple[str, str]]:
     if side_a.budget is not None or side_b.budget is not None:
         # One side's budget given: the other is compared at the same one unless it names its own.
-        ba = _budget_label(a, side_a.budget or side_b.budget or "")
-        bb = _budget_label(b, side_b.budget or side_a.budget or "")
+        ba = budget_label(a, side_a.budget or side_b.budget or "")
+        bb = budget_label(b, side_b.budget or side_a.budget or "")
         return [(ba, bb)]
-    common = [x for x in dict.fromkeys(a.sort_values("budget_context")["budget"]) if x in set(b["budget"])]
+    limits = ["budget_context", "budget_tokens", "budget_latency_s"]
+    ordered = a.sort_values(limits, kind="stable", na_position="last")["budget"]
+    common = [x for x in dict.fromkeys(ordered) if x in set(b["budget"])]
     if not common:
         raise UserError(
             f"{side_a.config!r} and {side_b.config!r} share no budget; "
@@ -114,8 +106,10 @@ def compare(rows: pd.DataFrame, side_a: Side, side_b: Side, seed: int = 0) -> li
     a_rows, b_rows = _config_rows(rows, side_a.config), _config_rows(rows, side_b.config)
     out = []
     for budget_a, budget_b in _budget_pairs(a_rows, b_rows, side_a, side_b):
-        pa = _per_problem(a_rows[a_rows["budget"] == budget_a])
-        pb = _per_problem(b_rows[b_rows["budget"] == budget_b])
+        if a_rows.index.equals(b_rows.index) and budget_a == budget_b:
+            raise UserError(f"both sides are {side_a.config!r} at {budget_a}: nothing to compare")
+        pa = _per_problem(a_rows[a_rows["budget"] == budget_a], f"{side_a.config}@{budget_a}")
+        pb = _per_problem(b_rows[b_rows["budget"] == budget_b], f"{side_b.config}@{budget_b}")
         both = pa.add_suffix("_a").join(pb.add_suffix("_b"), how="inner")
         if both.empty:
             raise UserError(f"{side_a.config}@{budget_a} and {side_b.config}@{budget_b} share no problem")

@@ -8,7 +8,6 @@ marked), and the trace with its spawn and join blocks marked in the margin.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import pandas as pd
@@ -17,8 +16,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from reasonbench.analysis import in_flight_label
-from reasonbench.budget import Budget
+from reasonbench.analysis import budget_label, config_rows, in_flight_label
 from reasonbench.errors import UserError
 from reasonbench.tasks.spawn_grammar import (
     CALL_CLOSE,
@@ -82,19 +80,9 @@ def select(
             lo, hi = int(rows["problem_index"].min()), int(rows["problem_index"].max())
             raise UserError(f"no rows for problem index {index} (the results hold {lo}..{hi})")
     if config is not None:
-        narrowed = picked[(picked["config_label"] == config) | (picked["config_id"] == config)]
-        if narrowed.empty:
-            raise UserError(f"no configuration {config!r}; choose from: {_distinct(picked, 'config_label')}")
-        picked = narrowed
+        picked = config_rows(picked, config)
     if budget is not None:
-        labels = {budget}
-        if budget not in set(picked["budget"]):
-            with contextlib.suppress(UserError):  # not a budget at all: nothing matches, said below
-                labels.add(Budget.parse(budget).label)
-        narrowed = picked[picked["budget"].isin(labels)]
-        if narrowed.empty:
-            raise UserError(f"no budget {budget!r}; choose from: {_distinct(picked, 'budget')}")
-        picked = narrowed
+        picked = picked[picked["budget"] == budget_label(picked, budget)]
     if seed is not None:
         narrowed = picked[picked["seed"] == seed]
         if narrowed.empty:

@@ -2,8 +2,8 @@
 
 One module per command group: :mod:`~reasonbench.cli.tasks` (``tasks ...``), :mod:`~reasonbench.cli.run`
 (``run``, ``sweep``), :mod:`~reasonbench.cli.train` (``train``) and :mod:`~reasonbench.cli.results`
-(``report``, ``plot``, ``show``, ``regress``). Rich output goes to stderr, data (JSONL, answers) to stdout.
-Bad input is one line on stderr and exit code 2, never a traceback.
+(``report``, ``plot``, ``show``, ``regress``, ``compare``). Rich output goes to stderr, data (JSONL,
+answers) to stdout. Bad input is one line on stderr and exit code 2, never a traceback.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``reasonbench report``, ``plot``, ``show`` and ``regress``: what a results directory holds."""
+"""``reasonbench report``, ``plot``, ``show``, ``regress`` and ``compare``: what a results directory holds."""
 
 from __future__ import annotations
 
@@ -198,7 +198,8 @@ def compare_cmd(
 
     if fmt not in ("rich", "markdown", "json"):
         raise UserError(f"unknown format {fmt!r}; choose from rich, markdown, json")
-    found = paired.compare(analysis.load(results).rows, paired.Side.parse(a), paired.Side.parse(b))
+    side_a, side_b = paired.Side.parse(a), paired.Side.parse(b)  # before reading any results
+    found = paired.compare(analysis.load(results).rows, side_a, side_b)
     if fmt == "json":
         sys.stdout.write(json.dumps([dataclasses.asdict(p) for p in found], indent=2) + "\n")
         return

@@ -5,6 +5,8 @@
 
 It records the recipe, the data, tokens seen, wall-clock, hardware, the learning curve (loss and val
 accuracy against tokens seen, from ``train_log.jsonl``) and the accuracy measured with ``reasonbench run``.
+A model trained on in a second run names the first with ``--after RUN_DIR`` (repeat, oldest first): its
+card keeps every run's journal, with tokens counted over all of them.
 """
 
 from __future__ import annotations
@@ -59,9 +61,7 @@ def _curve(runs: list[tuple[str, list[dict]]]) -> str:
     head = ["run"] * lineage + ["step", tokens, "loss", *acc_cols, "truncated"]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * lineage + "---:|" * (len(head) - lineage)]
     before = 0.0
-    for name, records in runs:
-        # A resumed run logs again the steps after its last checkpoint: the later record of a step counts.
-        log = sorted({r["step"]: r for r in records}.values(), key=lambda r: r["step"])
+    for name, log in runs:
         marks = {r["step"] for r in log if "eval" in r}
         # About ten loss rows per run, at round steps.
         every = max(100, (log[-1]["step"] // 10) // 100 * 100) if log else 100
@@ -188,11 +188,23 @@ def _measured(results: Path) -> str:
     )
 
 
+def _journal(records: list[dict]) -> list[dict]:
+    """A run's log as it stands: a run resumed from a checkpoint logs again from the step after it, so a
+    step that goes back drops every record from that step on (the abandoned pass), kept or not yet
+    overtaken."""
+    log: list[dict] = []
+    for r in records:
+        while log and log[-1]["step"] >= r["step"]:
+            log.pop()
+        log.append(r)
+    return log
+
+
 def _read_run(run_dir: Path) -> tuple[dict, list[dict]]:
-    """A training run's recipe and its journal."""
+    """A training run's recipe and its journal (:func:`_journal`)."""
     recipe = json.loads((run_dir / "recipe.json").read_text())
     log = [json.loads(x) for x in (run_dir / "train_log.jsonl").read_text().splitlines() if x]
-    return recipe, log
+    return recipe, _journal(log)
 
 
 def write_card(
@@ -218,6 +230,8 @@ def write_card(
     recipes = ("recipes " if len(lineage) > 1 else "recipe ") + " then ".join(
         f"`{r['name']}`" for r, _, _ in lineage
     )
+    # Data, window and optimiser are the last recipe's; steps, tokens and time count every run.
+    last_run = f" (`{recipe['name']}`)" if len(lineage) > 1 else ""
     compute = _compute([r for _, run_log, _ in lineage for r in run_log])
     params = json.loads((model_dir / "config.json").read_text())
     size = sum(f.stat().st_size for f in model_dir.iterdir() if f.is_file())
@@ -253,9 +267,9 @@ Loads in vLLM and transformers.
 
 | | |
 |---|---|
-| data | {data} |
-| window | {recipe["seq_len"]} tokens, windows start at a trace's `<s>` |
-| optimiser | {optim} |
+| data{last_run} | {data} |
+| window{last_run} | {recipe["seq_len"]} tokens, windows start at a trace's `<s>` |
+| optimiser{last_run} | {optim} |
 | steps | {steps} |
 | tokens seen | {tokens / 1e6:.1f}M |
 | wall-clock | {minutes:.0f} min of training steps (evaluations excluded) |

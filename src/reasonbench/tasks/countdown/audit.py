@@ -1,17 +1,20 @@
 """Where APR fails on Countdown: the parent's choice of nodes, the children's searches, or the join.
 
 An APR parent writes the first level of the search, spawns one child per node it picks, and answers from
-their join. A wrong answer therefore has one of four causes, told apart here from the parent's trace alone
+their join. A wrong answer therefore has one of these causes, told apart here from the parent's trace alone
 (``parse_trace``: the join block names the node each child ran from; the parent's ``Generated Node`` lines
 give that node's numbers) and the exact solver:
 
+- **no trace**: the run kept no parent trace (a token or latency budget ran out mid-thread; the runtime
+  keeps no partial trace then);
 - **no join**: the parent never received its children's results (its window cut it, its spawn block was
   malformed, or it answered without spawning);
 - **parent: no solvable node**: every node it spawned is a dead end (its numbers cannot reach the target,
   or do not follow from the problem by the operation written), so no child could have succeeded;
 - **children: missed a solvable node**: a spawned node can still reach the target, and no child said so
   (a child the runtime capped, ``max_children``, is joined as no solution, so it counts here too);
-- **after the join**: a child reported the goal, and the parent's answer is still wrong.
+- **after the join**: a child reported the goal from a node that follows from the problem, and the parent's
+  answer is still wrong (a child that "solves" a node the parent miscounted counts for nothing).
 
 Beside it, for every APR row: nodes spawned, the share that repeat the numbers of an earlier spawned node,
 and the share that are solvable. This is what separates a model's accuracy from the symbolic ceiling of its
@@ -21,19 +24,25 @@ traces: the parent's choice (which the children cannot repair) from the children
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
 from pathlib import Path
 
-from reasonbench.tasks.countdown.rules import combine
-from reasonbench.tasks.countdown.solver import solve
+import pandas as pd
+
+from reasonbench.errors import UserError
+from reasonbench.tasks.base import Problem
+from reasonbench.tasks.countdown.solver import reachable, successors
 from reasonbench.tasks.countdown.trace_parsers import JoinBlock, parse_trace
 
-# A child's start state has one number fewer than the problem; anything longer is not a first-level node
-# of a cd3-cd5 problem and is not handed to the exact solver (whose search grows factorially).
-MAX_CHECKED_NUMS = 5
-
-CAUSES = ("no join", "parent: no solvable node", "children: missed a solvable node", "after the join")
+CAUSES = (
+    "no trace",
+    "no join",
+    "parent: no solvable node",
+    "children: missed a solvable node",
+    "after the join",
+)
+NO_TRACE, NO_JOIN, PARENT, CHILDREN, AFTER_JOIN = CAUSES
 
 
 @dataclass(frozen=True)
@@ -46,50 +55,45 @@ class ParentAudit:
     cause: str | None  # one of CAUSES; None for a right answer
 
 
-def _successors(target: int, nums: tuple[int, ...]) -> set[tuple[int, tuple[int, ...]]]:
-    """Every first-level node of a problem, as (target, sorted numbers)."""
-    out = set()
-    for i, j in combinations(range(len(nums)), 2):
-        rest = [n for k, n in enumerate(nums) if k not in (i, j)]
-        for value, _ in combine(nums[i], nums[j]):
-            out.add((target, tuple(sorted((*rest, value)))))
-    return out
-
-
 def audit_parent(target: int, nums: tuple[int, ...], trace: str, correct: bool) -> ParentAudit:
-    """Audit one APR parent trace (hostile text: never raises) of the problem ``target`` from ``nums``."""
+    """Audit one APR parent trace (hostile text: never raises) of the problem ``target`` from ``nums``
+    (the problem's own numbers, trusted)."""
     parsed = parse_trace(trace)
-    joins = [e for e in parsed.events if isinstance(e, JoinBlock)]
-    results = [r for join in joins[:1] for r in join.results]  # the first level only
-    legal = _successors(target, tuple(nums))
+    # Every join of the parent's own children (level 1): a parent may spawn again after a join.
+    results = [r for e in parsed.events if isinstance(e, JoinBlock) for r in e.results if r.level == 1]
+    legal = {tuple(sorted(child)) for child, _ in successors(tuple(nums))}
     seen: set[tuple[int, ...]] = set()
     repeated = solvable = 0
+    solved_legally = False
     for result in results:
         node = parsed.nodes.get(result.node_id)
         if node is None:
             continue
         key = tuple(sorted(node.nums))
-        repeated += key in seen
+        # A node the parent miscounted is not the problem's: a child that "solves" it solves nothing.
+        follows = node.target == target and key in legal
+        solved_legally |= follows and result.solved
         if key in seen:
+            repeated += 1
             continue
         seen.add(key)
-        follows = (node.target, key) in legal
-        if follows and len(key) <= MAX_CHECKED_NUMS and solve(target, key) is not None:
-            solvable += 1
+        solvable += follows and target in reachable(key)
     cause = None
     if not correct:
-        if not results:
-            cause = CAUSES[0]
-        elif any(r.solved for r in results):
-            cause = CAUSES[3]
+        if not trace.strip():
+            cause = NO_TRACE
+        elif not results:
+            cause = NO_JOIN
+        elif solved_legally:
+            cause = AFTER_JOIN
         else:
-            cause = CAUSES[1] if solvable == 0 else CAUSES[2]
+            cause = PARENT if solvable == 0 else CHILDREN
     return ParentAudit(len(results), repeated, solvable, cause)
 
 
 @dataclass
 class RunAudit:
-    """The audits of one (model, configuration, budget) of a results directory."""
+    """The audits of one (model, configuration, budget): rows, right answers, causes, node counts."""
 
     rows: int = 0
     correct: int = 0
@@ -98,57 +102,66 @@ class RunAudit:
     repeated: int = 0
     solvable: int = 0
 
+    def add(self, one: ParentAudit, correct: bool) -> None:
+        """Count one audited parent."""
+        self.rows += 1
+        self.correct += correct
+        if one.cause is not None:
+            self.causes[one.cause] += 1
+        self.spawned += one.spawned
+        self.repeated += one.repeated
+        self.solvable += one.solvable
 
-def audit_results(directory: Path) -> dict[tuple[str, str, str], RunAudit]:
-    """Every Countdown ``apr`` row of a results directory, audited, per (model, configuration, budget)."""
-    from reasonbench.frozen import load_problems
+
+def apr_rows(directories: Sequence[Path]) -> pd.DataFrame:
+    """The Countdown ``apr`` rows of ``directories``, read together."""
     from reasonbench.results import read_rows
 
-    rows = read_rows(directory)
-    rows = rows[(rows["task"] == "countdown") & (rows["strategy"] == "apr")]
+    frames = [read_rows(d) for d in directories]
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if rows.empty:
+        return rows
+    return rows[(rows["task"] == "countdown") & (rows["strategy"] == "apr")]
+
+
+def _problems(split: str, indices: Iterable[int]) -> dict[int, Problem]:
+    """The val problems of ``split`` at ``indices`` (a frozen split is read; past its end, regenerated)."""
+    from reasonbench.frozen import load_problems
+
+    wanted = set(indices)
+    count = max(wanted) + 1 if wanted else 0
+    return {p.index: p for p in load_problems("countdown", split, count) if p.index in wanted}
+
+
+def audit_results(rows: pd.DataFrame) -> dict[tuple[str, str, str], RunAudit]:
+    """Every row of :func:`apr_rows`, audited, per (model, configuration, budget)."""
     found: dict[tuple[str, str, str], RunAudit] = {}
     for split, group in rows.groupby("split"):
-        count = int(group["problem_index"].max()) + 1
-        problems = {p.id: p for p in load_problems("countdown", str(split), count)}
+        problems = _problems(str(split), group["problem_index"].astype(int))
         for row in group.itertuples():
-            data = problems[row.problem_id].data
-            one = audit_parent(
-                int(data["target"]), tuple(data["nums"]), str(row.trace or ""), bool(row.correct)
-            )
-            run = found.setdefault((str(row.model), str(row.config_label), str(row.budget)), RunAudit())
-            run.rows += 1
-            run.correct += bool(row.correct)
-            if one.cause is not None:
-                run.causes[one.cause] += 1
-            run.spawned += one.spawned
-            run.repeated += one.repeated
-            run.solvable += one.solvable
+            data = problems[int(row.problem_index)].data
+            target, nums = int(data["target"]), tuple(data["nums"])
+            one = audit_parent(target, nums, str(row.trace or ""), bool(row.correct))
+            key = (str(row.model), str(row.config_label), str(row.budget))
+            found.setdefault(key, RunAudit()).add(one, bool(row.correct))
     return found
 
 
-def audit_symbolic(split: str, trace: str, n: int) -> RunAudit:
-    """The search that writes an ``apr`` trace format, audited on the first ``n`` val problems of ``split``:
-    a parent counts as right when a child of it reaches the goal (windows unbounded), and the causes say
-    why the search itself fails elsewhere. Another trace format is a :class:`UserError`."""
-    from reasonbench.errors import UserError
-    from reasonbench.frozen import load_problems
+def audit_symbolic(split: str, trace: str, indices: Iterable[int]) -> RunAudit:
+    """The search that writes an ``apr`` trace format, audited on the val problems of ``split`` at
+    ``indices``: a parent counts as right when a child of it reaches the goal (windows unbounded), and the
+    causes say why the search itself fails elsewhere. Another trace format is a :class:`UserError`."""
     from reasonbench.tasks import get_task
     from reasonbench.tasks.countdown.trace_spec import parse_trace_spec
 
     if parse_trace_spec(trace).kind != "apr":
         raise UserError(f"--symbolic {trace!r}: only an apr trace has a parent to audit")
     task, run = get_task("countdown"), RunAudit()
-    for problem in load_problems("countdown", split, n):
+    for problem in _problems(split, indices).values():
         text = task.trace(problem, trace, seed=problem.index)
         one = audit_parent(int(problem.data["target"]), tuple(problem.data["nums"]), text, correct=False)
-        run.rows += 1
-        if one.cause == CAUSES[3]:  # a child reached the goal: the search's parent answers from it
-            run.correct += 1
-        else:
-            run.causes[str(one.cause)] += 1
-        run.spawned += one.spawned
-        run.repeated += one.repeated
-        run.solvable += one.solvable
+        reached = one.cause == AFTER_JOIN  # the search's parent answers from the child that reached it
+        run.add(ParentAudit(one.spawned, one.repeated, one.solvable, None if reached else one.cause), reached)
     return run
 
 
@@ -174,19 +187,17 @@ def main() -> None:
     dirs = [d for d in results_dirs(args.results) if (d / MANIFEST).exists()]
     if not dirs:
         parser.error(f"{args.results} is not a results directory")  # one line, exit code 2
-    audited = {key: run for d in dirs for key, run in audit_results(d).items()}
-    if not audited:
+    rows = apr_rows(dirs)
+    if rows.empty:
         parser.error(f"{args.results} has no Countdown apr rows to audit")
-    if args.symbolic:
-        from reasonbench.errors import UserError
-        from reasonbench.results import read_rows
-
-        split = str(read_rows(dirs[0])["split"].iloc[0])
-        n = max(run.rows for run in audited.values())
-        try:
-            audited[("search", args.symbolic, "unbounded")] = audit_symbolic(split, args.symbolic, n)
-        except UserError as e:
-            parser.error(str(e))
+    try:
+        audited = audit_results(rows)
+        if args.symbolic:  # the same problems, split by split
+            for split, group in rows.groupby("split"):
+                run = audit_symbolic(str(split), args.symbolic, group["problem_index"].astype(int))
+                audited[("search", f"{args.symbolic} ({split})", "unbounded")] = run
+    except UserError as e:
+        parser.error(str(e))
     table = Table(title="why APR answers are wrong (share of all rows)")
     for col in (
         "model · configuration · budget",

@@ -12,7 +12,7 @@ from itertools import combinations
 from reasonbench.tasks.countdown.rules import DEFAULT_RULES, Rules, combine
 
 
-def _successors(nums: tuple[int, ...], rules: Rules) -> Iterator[tuple[tuple[int, ...], str]]:
+def successors(nums: tuple[int, ...], rules: Rules = DEFAULT_RULES) -> Iterator[tuple[tuple[int, ...], str]]:
     """Each state reachable in one step: the remaining numbers plus the new result, and the step text.
 
     Equal numbers make some index pairs the same move; they are skipped so that no solution repeats.
@@ -52,7 +52,7 @@ def iter_solutions(
             yield []
             if rules.use_all:
                 return
-        for child, step in _successors(state, rules):
+        for child, step in successors(state, rules):
             for rest in search(child):
                 found = True
                 yield [step, *rest]
@@ -83,6 +83,6 @@ def reachable(nums: tuple[int, ...], rules: Rules = DEFAULT_RULES) -> frozenset[
     if len(nums) == 1:
         return frozenset(nums)
     out: set[int] = set() if rules.use_all else set(nums)
-    for child, _ in _successors(nums, rules):
+    for child, _ in successors(nums, rules):
         out |= reachable(tuple(sorted(child)), rules)
     return frozenset(out)
