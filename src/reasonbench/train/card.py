@@ -222,17 +222,17 @@ def write_card(
     learning curve, and tokens, steps and wall-clock count every run.
     """
     recipe, log = _read_run(run_dir)
-    lineage = [(*_read_run(d), d) for d in earlier] + [(recipe, log, run_dir)]
-    finals = [run_log[-1] for _, run_log, _ in lineage if run_log]
+    lineage = [_read_run(d) for d in earlier] + [(recipe, log)]
+    finals = [run_log[-1] for _, run_log in lineage if run_log]
     steps = " + ".join(f"{f['step']:,}" for f in finals)
     tokens = sum(f["tokens_seen"] for f in finals)
     minutes = sum(f["elapsed_s"] for f in finals) / 60
     recipes = ("recipes " if len(lineage) > 1 else "recipe ") + " then ".join(
-        f"`{r['name']}`" for r, _, _ in lineage
+        f"`{r['name']}`" for r, _ in lineage
     )
     # Data, window and optimiser are the last recipe's; steps, tokens and time count every run.
     last_run = f" (`{recipe['name']}`)" if len(lineage) > 1 else ""
-    compute = _compute([r for _, run_log, _ in lineage for r in run_log])
+    compute = _compute([r for _, run_log in lineage for r in run_log])
     params = json.loads((model_dir / "config.json").read_text())
     size = sum(f.stat().st_size for f in model_dir.iterdir() if f.is_file())
     data = (
@@ -278,7 +278,7 @@ Loads in vLLM and transformers.
 {notes}
 ## Learning curve
 
-{_curve([(r["name"], run_log) for r, run_log, _ in lineage])}
+{_curve([(r["name"], run_log) for r, run_log in lineage])}
 
 ## Accuracy
 """

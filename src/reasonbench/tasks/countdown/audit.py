@@ -23,6 +23,7 @@ traces: the parent's choice (which the children cannot repair) from the children
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -161,7 +162,7 @@ def audit_symbolic(split: str, trace: str, indices: Iterable[int]) -> RunAudit:
         text = task.trace(problem, trace, seed=problem.index)
         one = audit_parent(int(problem.data["target"]), tuple(problem.data["nums"]), text, correct=False)
         reached = one.cause == AFTER_JOIN  # the search's parent answers from the child that reached it
-        run.add(ParentAudit(one.spawned, one.repeated, one.solvable, None if reached else one.cause), reached)
+        run.add(dataclasses.replace(one, cause=None if reached else one.cause), reached)
     return run
 
 
