@@ -15,10 +15,10 @@ from reasonbench.frozen import load_problems
 from reasonbench.tasks import get_task
 from reasonbench.tasks.countdown.audit import (
     AFTER_JOIN,
+    BUDGET_CUT,
     CAUSES,
     CHILDREN,
     NO_JOIN,
-    NO_TRACE,
     PARENT,
     apr_rows,
     audit_parent,
@@ -89,8 +89,14 @@ def test_every_join_of_the_parents_own_children_counts() -> None:
     assert (audit.spawned, audit.solvable, audit.cause) == (2, 1, AFTER_JOIN)
 
 
-def test_a_row_without_a_trace_is_its_own_cause() -> None:
-    assert audit_parent(10, (1, 2, 3, 4), "", correct=False).cause == NO_TRACE
+def test_a_budget_cut_is_its_own_cause_and_its_partial_trace_still_counts_nodes() -> None:
+    # Results written before the runtime kept partial traces have none: those were budget cuts too.
+    assert audit_parent(10, (1, 2, 3, 4), "", correct=False).cause == BUDGET_CUT
+    # A cut after the join: the budget, not the join, is the cause; the joined node is still counted.
+    trace = _parent(10, [1, 2, 3, 4], [("1+2=3", [3, 4, 3])], {0}) + "\nMoving to Node #0,0"
+    audit = audit_parent(10, (1, 2, 3, 4), trace, correct=False, cut=True)
+    assert (audit.spawned, audit.solvable, audit.cause) == (1, 1, BUDGET_CUT)
+    assert audit_parent(10, (1, 2, 3, 4), trace, correct=False).cause == AFTER_JOIN
 
 
 def test_a_parent_that_never_joined_is_its_own_cause() -> None:

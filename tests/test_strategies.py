@@ -245,6 +245,21 @@ def test_apr_children_respect_a_shared_token_budget() -> None:
     assert attempt.answer is None or attempt.finish != "budget"
 
 
+def test_apr_cut_by_a_budget_mid_search_keeps_the_parents_text_as_its_trace() -> None:
+    # The budget covers the parent's first segment exactly: its children get nothing, and the parent
+    # cannot resume after the join. The row is a budget cut that still shows what the parent wrote.
+    p, t = _apr_traces(4)
+    prompt = TASK.spawn_protocol(p).parent_prompt(p)
+    budget = Budget(tokens=len(prompt) + len(t.main_calls[0]))
+    attempt, usage = run("apr", p, FakeEngine(replay(traces.apr_examples(t))), budget)
+    assert attempt.finish == "budget" and attempt.answer is None
+    assert usage.tokens <= budget.tokens
+    # The writer's first parent call starts with the prompt and ends with the spawn block.
+    before_spawn = t.main_calls[0][: t.main_calls[0].index("<Calling Sub Searches>")]
+    assert before_spawn.startswith(prompt) and attempt.trace.startswith(before_spawn)
+    assert attempt.trace.count("<No Solution in Sub Search") == attempt.info["children"] >= 2
+
+
 FINISHES = {"answered", "truncated", "budget", "error"}
 _, _FUZZ_APR = _apr_traces(5)
 _FUZZ_TEXTS = traces.apr_examples(_FUZZ_APR)

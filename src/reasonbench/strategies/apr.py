@@ -8,7 +8,8 @@ the parent then resumes. Repeat until the parent stops.
 Beyond the reference runtime: children may spawn too (up to ``max_depth`` levels), spawns are capped per
 block and per problem, each child has its own token allowance, and a child that fails, runs out of budget
 or emits garbage (a malformed spawn block, a node that does not exist) is joined as "no solution" and
-recorded. A malformed spawn block in the root ends the attempt as a wrong answer, never a crash.
+recorded. A malformed spawn block in the root ends the attempt as a wrong answer, never a crash; a budget
+that runs out mid-thread ends it too, with the root's text so far kept as its trace.
 
 The task supplies the grammar through a :class:`SpawnProtocol` (``task.spawn_protocol()``) and the
 sub-call budget prefix (``task.budget_prefix``). The answer is read through the prompt profile like every
@@ -60,6 +61,15 @@ class APRParams:
             check_range(self, name, 1)
 
 
+class ThreadCut(BudgetExhausted):
+    """A budget ran out mid-thread; ``context`` is the thread's text so far (kept as the attempt's trace,
+    so a cut run still shows, and can be audited for, what the parent had written)."""
+
+    def __init__(self, exc: BudgetExhausted, context: str) -> None:
+        super().__init__(exc.limit)
+        self.context = context
+
+
 class SpawnFailed(Exception):
     """A thread cannot go on: it wrote a spawn block the runtime cannot serve, or the engine failed it."""
 
@@ -95,7 +105,10 @@ class _Run:
                 stop=(self.proto.spawn_close,),
                 seed=self.ctx.seed if self.params.temperature > 0 else None,
             )
-            result = await self.ctx.meter.generate(thread, request)
+            try:
+                result = await self.ctx.meter.generate(thread, request)
+            except BudgetExhausted as exc:
+                raise ThreadCut(exc, context) from exc
             if result.error or not result.samples:
                 raise SpawnFailed(result.error or "engine returned no sample")
             last = result.samples[0]
@@ -192,8 +205,8 @@ async def apr(problem: Problem, params: APRParams, ctx: Context) -> Attempt:
     root = ctx.meter.thread()
     try:
         context, last = await run.decode(prompt, root, params.max_tokens, depth=0)
-    except BudgetExhausted:
-        return Attempt(None, finish_of(root, None, None), info=_info(run))
+    except ThreadCut as exc:
+        return Attempt(None, finish_of(root, None, None), trace=exc.context, info=_info(run))
     except SpawnFailed as exc:
         run.failures.append({"depth": 0, "index": 0, "reason": f"bad spawn: {exc}"})
         return Attempt(None, "error", trace=exc.context, info=_info(run))

@@ -5,8 +5,9 @@ their join. A wrong answer therefore has one of these causes, told apart here fr
 (``parse_trace``: the join block names the node each child ran from; the parent's ``Generated Node`` lines
 give that node's numbers) and the exact solver:
 
-- **no trace**: the run kept no parent trace (a token or latency budget ran out mid-thread; the runtime
-  keeps no partial trace then);
+- **cut by a budget**: a token or latency budget ran out before the parent answered (the runtime keeps
+  the parent's text so far, whose nodes are counted below; results written before it did so have no
+  trace at all);
 - **no join**: the parent never received its children's results (its window cut it, its spawn block was
   malformed, or it answered without spawning);
 - **parent: no solvable node**: every node it spawned is a dead end (its numbers cannot reach the target,
@@ -37,13 +38,13 @@ from reasonbench.tasks.countdown.solver import reachable, successors
 from reasonbench.tasks.countdown.trace_parsers import JoinBlock, parse_trace
 
 CAUSES = (
-    "no trace",
+    "cut by a budget",
     "no join",
     "parent: no solvable node",
     "children: missed a solvable node",
     "after the join",
 )
-NO_TRACE, NO_JOIN, PARENT, CHILDREN, AFTER_JOIN = CAUSES
+BUDGET_CUT, NO_JOIN, PARENT, CHILDREN, AFTER_JOIN = CAUSES
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,11 @@ class ParentAudit:
     cause: str | None  # one of CAUSES; None for a right answer
 
 
-def audit_parent(target: int, nums: tuple[int, ...], trace: str, correct: bool) -> ParentAudit:
+def audit_parent(
+    target: int, nums: tuple[int, ...], trace: str, correct: bool, cut: bool = False
+) -> ParentAudit:
     """Audit one APR parent trace (hostile text: never raises) of the problem ``target`` from ``nums``
-    (the problem's own numbers, trusted)."""
+    (the problem's own numbers, trusted); ``cut`` says a token or latency budget ended the run."""
     parsed = parse_trace(trace)
     # Every join of the parent's own children (level 1): a parent may spawn again after a join.
     results = [r for e in parsed.events if isinstance(e, JoinBlock) for r in e.results if r.level == 1]
@@ -81,8 +84,8 @@ def audit_parent(target: int, nums: tuple[int, ...], trace: str, correct: bool) 
         solvable += follows and target in reachable(key)
     cause = None
     if not correct:
-        if not trace.strip():
-            cause = NO_TRACE
+        if cut or not trace.strip():
+            cause = BUDGET_CUT
         elif not results:
             cause = NO_JOIN
         elif solved_legally:
@@ -142,7 +145,8 @@ def audit_results(rows: pd.DataFrame) -> dict[tuple[str, str, str], RunAudit]:
         for row in group.itertuples():
             data = problems[int(row.problem_index)].data
             target, nums = int(data["target"]), tuple(data["nums"])
-            one = audit_parent(target, nums, str(row.trace or ""), bool(row.correct))
+            cut = row.finish == "budget"
+            one = audit_parent(target, nums, str(row.trace or ""), bool(row.correct), cut)
             key = (str(row.model), str(row.config_label), str(row.budget))
             found.setdefault(key, RunAudit()).add(one, bool(row.correct))
     return found
