@@ -15,9 +15,9 @@ from reasonbench.frozen import load_problems
 from reasonbench.tasks import get_task
 from reasonbench.tasks.countdown.audit import (
     AFTER_JOIN,
-    BUDGET_CUT,
     CAUSES,
     CHILDREN,
+    CUT_SHORT,
     NO_JOIN,
     PARENT,
     apr_rows,
@@ -89,14 +89,19 @@ def test_every_join_of_the_parents_own_children_counts() -> None:
     assert (audit.spawned, audit.solvable, audit.cause) == (2, 1, AFTER_JOIN)
 
 
-def test_a_budget_cut_is_its_own_cause_and_its_partial_trace_still_counts_nodes() -> None:
-    # Results written before the runtime kept partial traces have none: those were budget cuts too.
-    assert audit_parent(10, (1, 2, 3, 4), "", correct=False).cause == BUDGET_CUT
-    # A cut after the join: the budget, not the join, is the cause; the joined node is still counted.
-    trace = _parent(10, [1, 2, 3, 4], [("1+2=3", [3, 4, 3])], {0}) + "\nMoving to Node #0,0"
-    audit = audit_parent(10, (1, 2, 3, 4), trace, correct=False, cut=True)
-    assert (audit.spawned, audit.solvable, audit.cause) == (1, 1, BUDGET_CUT)
-    assert audit_parent(10, (1, 2, 3, 4), trace, correct=False).cause == AFTER_JOIN
+def test_a_parent_cut_short_is_its_own_cause_unless_its_children_failed_anyway() -> None:
+    # Results written before the runtime kept partial traces have none: those were cut short too.
+    assert audit_parent(10, (1, 2, 3, 4), "", correct=False).cause == CUT_SHORT
+    root = "Moving to Node #0\nCurrent State: 10:[1, 2, 3, 4], Operations: []\nExploring Operation: 1+2="
+    assert audit_parent(10, (1, 2, 3, 4), root, correct=False, cut=True).cause == CUT_SHORT
+    # Cut after a child reached the goal: the cut, not the join, is the cause; the node is still counted.
+    solved = _parent(10, [1, 2, 3, 4], [("1+2=3", [3, 4, 3])], {0}) + "\nMoving to Node #0,0"
+    audit = audit_parent(10, (1, 2, 3, 4), solved, correct=False, cut=True)
+    assert (audit.spawned, audit.solvable, audit.cause) == (1, 1, CUT_SHORT)
+    assert audit_parent(10, (1, 2, 3, 4), solved, correct=False).cause == AFTER_JOIN
+    # Cut after every child failed: the children missed the solvable node whatever came next.
+    failed = _parent(10, [1, 2, 3, 4], [("1+2=3", [3, 4, 3])], set()) + "\nMoving to Node #0,0"
+    assert audit_parent(10, (1, 2, 3, 4), failed, correct=False, cut=True).cause == CHILDREN
 
 
 def test_a_parent_that_never_joined_is_its_own_cause() -> None:

@@ -5,11 +5,11 @@ their join. A wrong answer therefore has one of these causes, told apart here fr
 (``parse_trace``: the join block names the node each child ran from; the parent's ``Generated Node`` lines
 give that node's numbers) and the exact solver:
 
-- **cut by a budget**: a token or latency budget ran out before the parent answered (the runtime keeps
-  the parent's text so far, whose nodes are counted below; results written before it did so have no
-  trace at all);
-- **no join**: the parent never received its children's results (its window cut it, its spawn block was
-  malformed, or it answered without spawning);
+- **cut short**: the window or a token or latency budget stopped the parent before it could use its
+  children's results: before any join, or after a child reached the goal (the runtime keeps the parent's
+  text so far, whose nodes are counted below; results written before it did so have no trace at all);
+- **no join**: the parent never received its children's results and was not cut short (its spawn block
+  was malformed, or it answered without spawning);
 - **parent: no solvable node**: every node it spawned is a dead end (its numbers cannot reach the target,
   or do not follow from the problem by the operation written), so no child could have succeeded;
 - **children: missed a solvable node**: a spawned node can still reach the target, and no child said so
@@ -38,13 +38,13 @@ from reasonbench.tasks.countdown.solver import reachable, successors
 from reasonbench.tasks.countdown.trace_parsers import JoinBlock, parse_trace
 
 CAUSES = (
-    "cut by a budget",
+    "cut short",
     "no join",
     "parent: no solvable node",
     "children: missed a solvable node",
     "after the join",
 )
-BUDGET_CUT, NO_JOIN, PARENT, CHILDREN, AFTER_JOIN = CAUSES
+CUT_SHORT, NO_JOIN, PARENT, CHILDREN, AFTER_JOIN = CAUSES
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,9 @@ def audit_parent(
     target: int, nums: tuple[int, ...], trace: str, correct: bool, cut: bool = False
 ) -> ParentAudit:
     """Audit one APR parent trace (hostile text: never raises) of the problem ``target`` from ``nums``
-    (the problem's own numbers, trusted); ``cut`` says a token or latency budget ended the run."""
+    (the problem's own numbers, trusted); ``cut`` says the window or a budget stopped the parent (the
+    row's finish is "truncated" or "budget"). A cut parent whose children all failed is still their
+    failure, not the cut's."""
     parsed = parse_trace(trace)
     # Every join of the parent's own children (level 1): a parent may spawn again after a join.
     results = [r for e in parsed.events if isinstance(e, JoinBlock) for r in e.results if r.level == 1]
@@ -84,12 +86,10 @@ def audit_parent(
         solvable += follows and target in reachable(key)
     cause = None
     if not correct:
-        if cut or not trace.strip():
-            cause = BUDGET_CUT
-        elif not results:
-            cause = NO_JOIN
+        if not results:
+            cause = CUT_SHORT if cut or not trace.strip() else NO_JOIN
         elif solved_legally:
-            cause = AFTER_JOIN
+            cause = CUT_SHORT if cut else AFTER_JOIN
         else:
             cause = PARENT if solvable == 0 else CHILDREN
     return ParentAudit(len(results), repeated, solvable, cause)
@@ -145,7 +145,7 @@ def audit_results(rows: pd.DataFrame) -> dict[tuple[str, str, str], RunAudit]:
         for row in group.itertuples():
             data = problems[int(row.problem_index)].data
             target, nums = int(data["target"]), tuple(data["nums"])
-            cut = row.finish == "budget"
+            cut = row.finish in ("truncated", "budget")
             one = audit_parent(target, nums, str(row.trace or ""), bool(row.correct), cut)
             key = (str(row.model), str(row.config_label), str(row.budget))
             found.setdefault(key, RunAudit()).add(one, bool(row.correct))
