@@ -159,6 +159,8 @@ def standard_rows() -> list[dict[str, Any]]:
     sc = group(2, 1, strategy="sc", config_id="sc-n3", label="sc n=3", budget="ctx2k", tokens=1500, threads=3)
     for r, cands in zip(sc, SC_CANDIDATES, strict=True):
         r["candidates"] = json.dumps(cands)
+        # 60 prompt tokens, 30 of them served from the cache (tokens stays the row's 1500 + i: not re-read)
+        r.update(prompt_tokens=60, cached_tokens=30)
     rows += sc
     return rows
 
@@ -360,6 +362,8 @@ def test_sample_curves_match_hand_enumeration(run_dir: Path) -> None:
         assert r.pass_at_k == pytest.approx(pas), r.k
         assert r.best_of_k == pytest.approx(best), r.k
         assert r.config_label == "sc n=3" and r.budget == "ctx2k"
+        # k of 3 samples: the 30 uncached prompt tokens plus k/3 of 1500 and 1501 decoded tokens.
+        assert r.tokens == pytest.approx(30 + 1500.5 * r.k / 3), r.k
 
 
 def test_sample_curves_skip_rows_with_fewer_than_two_candidates(tmp_path: Path) -> None:
@@ -810,6 +814,32 @@ def test_report_command_refuses_bad_input(capsys, run_dir: Path, tmp_path: Path)
     assert "not a results directory" in err
     code, _, err = cli(capsys, "report", tmp_path / "missing", "--format", "csv")
     assert_one_line_error(code, err)
+
+
+def test_plot_votes_draws_maj_at_k_along_the_tokens_samples_cost(run_dir: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    loaded = analysis.load([run_dir])
+    summary = analysis.summarize(loaded.rows)
+    fig = plot.figure(summary, ["tokens", "context"], votes=analysis.sample_curves(loaded.rows))
+    try:
+        tokens_panel, context_panel = fig.axes
+        (curve,) = [ln for ln in tokens_panel.get_lines() if "maj@k" in ln.get_label()]
+        assert curve.get_label() == "sc maj@k (sc n=3 @ ctx2k, k=1..3)"
+        assert curve.get_color() == plot.COLOURS["sc"]
+        # maj@k is 1/2, 5/6, 1 at 30 + 1500.5 k / 3 tokens (test_sample_curves_match_hand_enumeration)
+        assert list(curve.get_ydata()) == pytest.approx([1 / 2, 5 / 6, 1.0])
+        assert list(curve.get_xdata()) == pytest.approx([30 + 1500.5 * k / 3 for k in (1, 2, 3)])
+        assert not [ln for ln in context_panel.get_lines() if "maj@k" in ln.get_label()]
+    finally:
+        plt.close(fig)
+
+
+def test_plot_votes_needs_sampled_results(capsys, tmp_path: Path) -> None:
+    greedy = write_run(tmp_path / "greedy", group(4, 2))
+    code, _, err = cli(capsys, "plot", greedy, "--votes", "-o", tmp_path / "fig.png")
+    assert_one_line_error(code, err)
+    assert "--votes" in err and not (tmp_path / "fig.png").exists()
 
 
 def test_plot_command_writes_the_figure(capsys, run_dir: Path, tmp_path: Path) -> None:

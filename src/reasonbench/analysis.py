@@ -240,13 +240,16 @@ def frontiers(summary: pd.DataFrame, kind: str) -> dict[str, list[stats.Point]]:
 def sample_curves(rows: pd.DataFrame) -> pd.DataFrame:
     """maj@k, pass@k and best-of-k (by score) for every k <= n, from multi-sample rows' candidates.
 
-    One row per (group, k) with the mean over problems; empty when no row kept candidates.
+    One row per (group, k) with the mean over problems; empty when no row kept candidates. ``tokens`` is
+    what k of the n samples cost: the uncached prompt plus k/n of the decoded tokens (the samples of one
+    request share its prompt), so a maj@k curve can be drawn on the token axis.
     """
     rows = _annotated(rows)
     out = []
     for key, g in rows.groupby(GROUP, sort=False, dropna=False):
-        per_k: dict[int, list[tuple[float, float, float]]] = {}
-        for text in g["candidates"]:
+        per_k: dict[int, list[tuple[float, float, float, float]]] = {}
+        uncached = g["prompt_tokens"] - g["cached_tokens"]
+        for text, decoded, prompt in zip(g["candidates"], g["decoded_tokens"], uncached, strict=True):
             cands = json.loads(text) if isinstance(text, str) and text else []
             if len(cands) < 2:
                 continue
@@ -261,6 +264,7 @@ def sample_curves(rows: pd.DataFrame) -> pd.DataFrame:
                         stats.maj_at_k(answers, correct, k),
                         stats.pass_at_k(n, sum(correct), k),
                         stats.best_of_k(scores, correct, k),
+                        float(prompt) + float(decoded) * k / n,
                     )
                 )
         for k, vals in sorted(per_k.items()):
@@ -272,6 +276,7 @@ def sample_curves(rows: pd.DataFrame) -> pd.DataFrame:
                 maj_at_k=sum(v[0] for v in vals) / len(vals),
                 pass_at_k=sum(v[1] for v in vals) / len(vals),
                 best_of_k=sum(v[2] for v in vals) / len(vals),
+                tokens=sum(v[3] for v in vals) / len(vals),
             )
             out.append(rec)
     return pd.DataFrame(out)

@@ -11,6 +11,7 @@ follows the extension of ``-o`` (PNG, SVG or PDF).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -50,10 +51,18 @@ def title(summary: pd.DataFrame) -> str:
     return f"{models} · {tasks} · n={n} per point"
 
 
-def figure(summary: pd.DataFrame, kinds: list[str], latency: tuple[pd.DataFrame, str] | None = None):
+def figure(
+    summary: pd.DataFrame,
+    kinds: list[str],
+    latency: tuple[pd.DataFrame, str] | None = None,
+    votes: pd.DataFrame | None = None,
+):
     """A matplotlib figure with one panel per budget kind in ``kinds``. The latency panel draws
     ``latency`` — the summary of the rows it should use and how they were measured (see
-    :func:`~reasonbench.analysis.latency_view`) — when given, and says how latency was measured."""
+    :func:`~reasonbench.analysis.latency_view`) — when given, and says how latency was measured. The
+    tokens panel also draws ``votes`` (:func:`~reasonbench.analysis.sample_curves`) when given: each
+    sampled configuration's maj@k for k = 1..n against what k of its samples cost, the curve along which
+    self-consistency spends tokens (the paper's cons@n)."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display on CI runners
@@ -83,6 +92,8 @@ def figure(summary: pd.DataFrame, kinds: list[str], latency: tuple[pd.DataFrame,
             ys = [p.accuracy for p in line]
             yerr = [[p.accuracy - p.lo for p in line], [p.hi - p.accuracy for p in line]]
             ax.errorbar(xs, ys, yerr=yerr, fmt="none", ecolor=colour, alpha=0.6, capsize=2)
+        if kind == "tokens" and votes is not None:
+            _draw_votes(ax, votes, styles)
         ax.set_xscale("log", base=2)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("accuracy")
@@ -94,15 +105,38 @@ def figure(summary: pd.DataFrame, kinds: list[str], latency: tuple[pd.DataFrame,
     return fig
 
 
+def _draw_votes(ax: Any, votes: pd.DataFrame, styles: dict[str, tuple]) -> None:
+    """One thin dotted maj@k curve per sampled configuration and budget, in its strategy's colour."""
+    for (line, label, budget), g in votes.groupby(["line", "config_label", "budget"], sort=True):
+        g = g.sort_values("k")
+        strategy, model = g["strategy"].iloc[0], g["model"].iloc[0]
+        ks = f"k=1..{int(g['k'].max())}"
+        ax.plot(
+            g["tokens"].clip(lower=1e-3),
+            g["maj_at_k"],
+            marker=styles.get(model, STYLES[0])[1],
+            markersize=3,
+            linestyle=":",
+            linewidth=1,
+            color=COLOURS.get(strategy),
+            label=f"{line} maj@k ({label} @ {budget}, {ks})",
+        )
+
+
 def save(
-    summary: pd.DataFrame, kinds: list[str], path: Path, latency: tuple[pd.DataFrame, str] | None = None
+    summary: pd.DataFrame,
+    kinds: list[str],
+    path: Path,
+    latency: tuple[pd.DataFrame, str] | None = None,
+    votes: pd.DataFrame | None = None,
 ) -> Path:
-    """Draw and write the figure (``latency`` as in :func:`figure`); the extension picks the format."""
+    """Draw and write the figure (``latency`` and ``votes`` as in :func:`figure`); the extension picks
+    the format."""
     if path.suffix.lower() not in SUFFIXES:
         raise UserError(f"cannot write {path.name}: use one of {', '.join(SUFFIXES)}")
     import matplotlib.pyplot as plt
 
-    fig = figure(summary, kinds, latency)
+    fig = figure(summary, kinds, latency, votes)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=130)
     plt.close(fig)

@@ -83,6 +83,14 @@ def plot_cmd(
     config: ConfigOpt = None,
     budget: ShowBudgetOpt = None,
     seed: SeedOpt = None,
+    votes: Annotated[
+        bool,
+        typer.Option(
+            "--votes",
+            help="Also draw maj@k for k = 1..n of every sampled configuration on the tokens panel, from "
+            "the same samples (self-consistency's token curve, the paper's cons@n).",
+        ),
+    ] = False,
 ) -> None:
     """Accuracy-vs-budget curves: each strategy's best configuration within each budget, with its 95% band.
 
@@ -114,7 +122,10 @@ def plot_cmd(
     if "latency" in kinds:
         lat_rows, how = analysis.latency_view(loaded.rows)
         latency = (summary if lat_rows is loaded.rows else analysis.summarize(lat_rows), how)
-    path = plot.save(summary, kinds, output or Path("results/accuracy-vs-budget.png"), latency)
+    curves = analysis.sample_curves(loaded.rows) if votes else None
+    if votes and (curves is None or curves.empty):
+        raise UserError("--votes: no configuration in these results kept two or more samples per problem")
+    path = plot.save(summary, kinds, output or Path("results/accuracy-vs-budget.png"), latency, curves)
     err.print(f"wrote {path}")
 
 
