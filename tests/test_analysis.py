@@ -159,8 +159,8 @@ def standard_rows() -> list[dict[str, Any]]:
     sc = group(2, 1, strategy="sc", config_id="sc-n3", label="sc n=3", budget="ctx2k", tokens=1500, threads=3)
     for r, cands in zip(sc, SC_CANDIDATES, strict=True):
         r["candidates"] = json.dumps(cands)
-        # 60 prompt tokens, 30 of them served from the cache (tokens stays the row's 1500 + i: not re-read)
-        r.update(prompt_tokens=60, cached_tokens=30)
+        # Of its 1500 + i tokens, 30 are the (uncached) prompt: 60 prompt tokens, 30 served from the cache.
+        r.update(decoded_tokens=r["tokens"] - 30, prompt_tokens=60, cached_tokens=30)
     rows += sc
     return rows
 
@@ -362,8 +362,8 @@ def test_sample_curves_match_hand_enumeration(run_dir: Path) -> None:
         assert r.pass_at_k == pytest.approx(pas), r.k
         assert r.best_of_k == pytest.approx(best), r.k
         assert r.config_label == "sc n=3" and r.budget == "ctx2k"
-        # k of 3 samples: the 30 uncached prompt tokens plus k/3 of 1500 and 1501 decoded tokens.
-        assert r.tokens == pytest.approx(30 + 1500.5 * r.k / 3), r.k
+        # k of 3 samples: the 30 uncached prompt tokens plus k/3 of 1470 and 1471 decoded tokens.
+        assert r.tokens == pytest.approx(30 + 1470.5 * r.k / 3), r.k
 
 
 def test_sample_curves_skip_rows_with_fewer_than_two_candidates(tmp_path: Path) -> None:
@@ -827,19 +827,43 @@ def test_plot_votes_draws_maj_at_k_along_the_tokens_samples_cost(run_dir: Path) 
         (curve,) = [ln for ln in tokens_panel.get_lines() if "maj@k" in ln.get_label()]
         assert curve.get_label() == "sc maj@k (sc n=3 @ ctx2k, k=1..3)"
         assert curve.get_color() == plot.COLOURS["sc"]
-        # maj@k is 1/2, 5/6, 1 at 30 + 1500.5 k / 3 tokens (test_sample_curves_match_hand_enumeration)
+        # maj@k is 1/2, 5/6, 1 at 30 + 1470.5 k / 3 tokens (test_sample_curves_match_hand_enumeration);
+        # k = 3 is the configuration itself, at its own mean tokens (1500.5).
         assert list(curve.get_ydata()) == pytest.approx([1 / 2, 5 / 6, 1.0])
-        assert list(curve.get_xdata()) == pytest.approx([30 + 1500.5 * k / 3 for k in (1, 2, 3)])
+        assert list(curve.get_xdata()) == pytest.approx([30 + 1470.5 * k / 3 for k in (1, 2, 3)])
+        assert curve.get_xdata()[-1] == pytest.approx(1500.5)
         assert not [ln for ln in context_panel.get_lines() if "maj@k" in ln.get_label()]
     finally:
         plt.close(fig)
 
 
-def test_plot_votes_needs_sampled_results(capsys, tmp_path: Path) -> None:
+def test_plot_votes_draw_the_batch_rows_and_only_the_k_every_problem_reached(tmp_path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    rows = standard_rows()
+    # The sc rows again, timed alone (latency mode: the batch rows count), and a third sc problem whose
+    # draw a budget cut to two samples: k = 3 would average one problem fewer than k = 1 and 2.
+    timed = [{**r, "in_flight": 1, "latency_s": 9.0} for r in rows if r["strategy"] == "sc"]
+    batch = [{**r, "in_flight": 8} for r in rows if r["strategy"] == "sc"]
+    short = {**batch[0], "problem_id": "cd3-9", "problem_index": 9}
+    short["candidates"] = json.dumps(SC_CANDIDATES[0][:2])
+    loaded = analysis.load([write_run(tmp_path / "r", [*batch, short, *timed])])
+    fig = plot.figure(analysis.summarize(loaded.rows), ["tokens"], votes=analysis.sample_curves(loaded.rows))
+    try:
+        (curve,) = [ln for ln in fig.axes[0].get_lines() if "maj@k" in ln.get_label()]
+        assert len(curve.get_xdata()) == 2 and curve.get_label().endswith("k=1..2)")
+    finally:
+        plt.close(fig)
+
+
+def test_plot_votes_needs_sampled_results_and_the_tokens_panel(capsys, run_dir: Path, tmp_path: Path) -> None:
     greedy = write_run(tmp_path / "greedy", group(4, 2))
     code, _, err = cli(capsys, "plot", greedy, "--votes", "-o", tmp_path / "fig.png")
     assert_one_line_error(code, err)
     assert "--votes" in err and not (tmp_path / "fig.png").exists()
+    code, _, err = cli(capsys, "plot", run_dir, "--votes", "--x", "context", "-o", tmp_path / "fig.png")
+    assert_one_line_error(code, err)
+    assert "--x tokens" in err and not (tmp_path / "fig.png").exists()
 
 
 def test_plot_command_writes_the_figure(capsys, run_dir: Path, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ symbolic search's own traces."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -90,18 +91,21 @@ def test_every_join_of_the_parents_own_children_counts() -> None:
 
 
 def test_a_parent_cut_short_is_its_own_cause_unless_its_children_failed_anyway() -> None:
-    # Results written before the runtime kept partial traces have none: those were cut short too.
-    assert audit_parent(10, (1, 2, 3, 4), "", correct=False).cause == CUT_SHORT
     root = "Moving to Node #0\nCurrent State: 10:[1, 2, 3, 4], Operations: []\nExploring Operation: 1+2="
     assert audit_parent(10, (1, 2, 3, 4), root, correct=False, cut=True).cause == CUT_SHORT
-    # Cut after a child reached the goal: the cut, not the join, is the cause; the node is still counted.
-    solved = _parent(10, [1, 2, 3, 4], [("1+2=3", [3, 4, 3])], {0}) + "\nMoving to Node #0,0"
+    # An error row keeps no trace and was not cut: the parent never joined.
+    assert audit_parent(10, (1, 2, 3, 4), "", correct=False).cause == NO_JOIN
+    # Cut right after a child reached the goal: the cut, not the join, is the cause; the node still counts.
+    join = _parent(10, [1, 2, 3, 4], [("1+2=3", [3, 4, 3])], {0})
+    solved = join[: join.index("No solution found.")]
     audit = audit_parent(10, (1, 2, 3, 4), solved, correct=False, cut=True)
     assert (audit.spawned, audit.solvable, audit.cause) == (1, 1, CUT_SHORT)
-    assert audit_parent(10, (1, 2, 3, 4), solved, correct=False).cause == AFTER_JOIN
-    # Cut after every child failed: the children missed the solvable node whatever came next.
-    failed = _parent(10, [1, 2, 3, 4], [("1+2=3", [3, 4, 3])], set()) + "\nMoving to Node #0,0"
+    assert audit_parent(10, (1, 2, 3, 4), join, correct=False).cause == AFTER_JOIN
+    # Cut after every child failed on its own: the children missed the solvable node whatever came next;
+    # failed because a budget ended them: the budget is the cause.
+    failed = _parent(10, [1, 2, 3, 4], [("1+2=3", [3, 4, 3])], set())
     assert audit_parent(10, (1, 2, 3, 4), failed, correct=False, cut=True).cause == CHILDREN
+    assert audit_parent(10, (1, 2, 3, 4), failed, correct=False, cut=True, starved=True).cause == CUT_SHORT
 
 
 def test_a_parent_that_never_joined_is_its_own_cause() -> None:
@@ -178,9 +182,29 @@ def test_results_are_grouped_per_model_configuration_and_budget(tmp_path: Path) 
                     trace=dead,
                 )
             )
+    # One more 2k row of a third problem that a token budget ended while its children ran out too.
+    p = load_problems("countdown", "cd4", 3)[2]
+    target, nums = p.data["target"], list(p.data["nums"])
+    starved = {"failures": [{"depth": 1, "index": 0, "reason": "tokens budget"}]}
+    rows.append(
+        row(
+            task="countdown",
+            split="cd4",
+            problem_id=p.id,
+            problem_index=p.index,
+            strategy="apr",
+            config_id="apr-0",
+            config_label="apr",
+            budget="ctx2k",
+            correct=False,
+            finish="budget",
+            info=json.dumps(starved),
+            trace=_parent(target, nums, [("1+2=3", [3, 4, 3])], set()),
+        )
+    )
     audited = audit_results(apr_rows([write_run(tmp_path / "r", rows)]))
     two_k, four_k = audited[("tiny-cd", "apr", "ctx2k")], audited[("tiny-cd", "apr", "ctx4k")]
-    assert (two_k.rows, two_k.correct, dict(two_k.causes)) == (2, 0, {NO_JOIN: 2})
+    assert (two_k.rows, two_k.correct, dict(two_k.causes)) == (3, 0, {NO_JOIN: 2, CUT_SHORT: 1})
     assert (four_k.rows, four_k.correct, dict(four_k.causes)) == (2, 2, {})
 
 

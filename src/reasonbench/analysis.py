@@ -241,15 +241,17 @@ def sample_curves(rows: pd.DataFrame) -> pd.DataFrame:
     """maj@k, pass@k and best-of-k (by score) for every k <= n, from multi-sample rows' candidates.
 
     One row per (group, k) with the mean over problems; empty when no row kept candidates. ``tokens`` is
-    what k of the n samples cost: the uncached prompt plus k/n of the decoded tokens (the samples of one
-    request share its prompt), so a maj@k curve can be drawn on the token axis.
+    what k of the n samples would cost: the row's prompt tokens (its measured tokens less its decoded
+    ones, charged once as for one request of n; a draw in several waves paid its prompt once a wave) plus
+    k/n of its decoded tokens, so a maj@k curve can be drawn on the token axis, its k = n point at the
+    row's own tokens. ``problems`` counts the rows with at least k samples.
     """
     rows = _annotated(rows)
     out = []
     for key, g in rows.groupby(GROUP, sort=False, dropna=False):
         per_k: dict[int, list[tuple[float, float, float, float]]] = {}
-        uncached = g["prompt_tokens"] - g["cached_tokens"]
-        for text, decoded, prompt in zip(g["candidates"], g["decoded_tokens"], uncached, strict=True):
+        prompts = g["tokens"] - g["decoded_tokens"]
+        for text, decoded, prompt in zip(g["candidates"], g["decoded_tokens"], prompts, strict=True):
             cands = json.loads(text) if isinstance(text, str) and text else []
             if len(cands) < 2:
                 continue

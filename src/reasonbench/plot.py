@@ -4,8 +4,9 @@ Each panel is one budget kind (tokens, context, critical path, latency) on a log
 points of a strategy's budget frontier (its best configuration within each budget), the band spans their
 bootstrap intervals. A strategy that ran on several models has one line per model (``sc · countdown-sos``):
 the colour says the strategy, the line style and marker the model. The latency panel shows latency-mode rows
-when there are any; the others show batch rows wherever a configuration was run both ways. The file type
-follows the extension of ``-o`` (PNG, SVG or PDF).
+when there are any; the others show batch rows wherever a configuration was run both ways. With votes
+(``--votes``) the tokens panel also draws each sampled configuration's maj@k against what k of its samples
+cost. The file type follows the extension of ``-o`` (PNG, SVG or PDF).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from reasonbench.analysis import USAGE, batch_first, frontiers, latency_view
+from reasonbench.analysis import GROUP, USAGE, batch_first, frontiers, latency_view
 from reasonbench.errors import UserError
 
 SUFFIXES = (".png", ".svg", ".pdf")
@@ -92,8 +93,8 @@ def figure(
             ys = [p.accuracy for p in line]
             yerr = [[p.accuracy - p.lo for p in line], [p.hi - p.accuracy for p in line]]
             ax.errorbar(xs, ys, yerr=yerr, fmt="none", ecolor=colour, alpha=0.6, capsize=2)
-        if kind == "tokens" and votes is not None:
-            _draw_votes(ax, votes, styles)
+        if kind == "tokens" and votes is not None and not votes.empty:
+            _draw_votes(ax, batch_first(votes), styles)
         ax.set_xscale("log", base=2)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("accuracy")
@@ -106,9 +107,13 @@ def figure(
 
 
 def _draw_votes(ax: Any, votes: pd.DataFrame, styles: dict[str, tuple]) -> None:
-    """One thin dotted maj@k curve per sampled configuration and budget, in its strategy's colour."""
-    for (line, label, budget), g in votes.groupby(["line", "config_label", "budget"], sort=True):
+    """One thin dotted maj@k curve per sampled configuration and budget, in its strategy's colour. Only
+    the k that every problem of the group reached are drawn (a draw cut short by a budget has fewer
+    samples), so each point averages the same problems."""
+    for _, g in votes.groupby(GROUP, sort=True, dropna=False):
         g = g.sort_values("k")
+        g = g[g["problems"] == g["problems"].iloc[0]]
+        line, label, budget = g["line"].iloc[0], g["config_label"].iloc[0], g["budget"].iloc[0]
         strategy, model = g["strategy"].iloc[0], g["model"].iloc[0]
         ks = f"k=1..{int(g['k'].max())}"
         ax.plot(

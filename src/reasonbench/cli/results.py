@@ -122,6 +122,8 @@ def plot_cmd(
     if "latency" in kinds:
         lat_rows, how = analysis.latency_view(loaded.rows)
         latency = (summary if lat_rows is loaded.rows else analysis.summarize(lat_rows), how)
+    if votes and "tokens" not in kinds:
+        raise UserError("--votes draws on the tokens panel: add --x tokens")
     curves = analysis.sample_curves(loaded.rows) if votes else None
     if votes and (curves is None or curves.empty):
         raise UserError("--votes: no configuration in these results kept two or more samples per problem")

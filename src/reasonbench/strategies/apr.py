@@ -205,8 +205,9 @@ async def apr(problem: Problem, params: APRParams, ctx: Context) -> Attempt:
     root = ctx.meter.thread()
     try:
         context, last = await run.decode(prompt, root, params.max_tokens, depth=0)
-    except ThreadCut as exc:
-        return Attempt(None, finish_of(root, None, None), trace=exc.context, info=_info(run))
+    except BudgetExhausted as exc:
+        trace = exc.context if isinstance(exc, ThreadCut) else None
+        return Attempt(None, finish_of(root, None, None), trace=trace, info=_info(run))
     except SpawnFailed as exc:
         run.failures.append({"depth": 0, "index": 0, "reason": f"bad spawn: {exc}"})
         return Attempt(None, "error", trace=exc.context, info=_info(run))

@@ -5,9 +5,10 @@ their join. A wrong answer therefore has one of these causes, told apart here fr
 (``parse_trace``: the join block names the node each child ran from; the parent's ``Generated Node`` lines
 give that node's numbers) and the exact solver:
 
-- **cut short**: the window or a token or latency budget stopped the parent before it could use its
-  children's results: before any join, or after a child reached the goal (the runtime keeps the parent's
-  text so far, whose nodes are counted below; results written before it did so have no trace at all);
+- **cut short**: the window, the parent's own token allowance or a token or latency budget stopped the
+  parent before it could use its children's results (before any join, or after a child reached the
+  goal), or a budget starved its children (the runtime joined them as "no solution" and recorded why);
+  the runtime keeps the parent's text so far, whose nodes are counted below;
 - **no join**: the parent never received its children's results and was not cut short (its spawn block
   was malformed, or it answered without spawning);
 - **parent: no solvable node**: every node it spawned is a dead end (its numbers cannot reach the target,
@@ -25,6 +26,7 @@ traces: the parent's choice (which the children cannot repair) from the children
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -58,12 +60,17 @@ class ParentAudit:
 
 
 def audit_parent(
-    target: int, nums: tuple[int, ...], trace: str, correct: bool, cut: bool = False
+    target: int,
+    nums: tuple[int, ...],
+    trace: str,
+    correct: bool,
+    cut: bool = False,
+    starved: bool = False,
 ) -> ParentAudit:
     """Audit one APR parent trace (hostile text: never raises) of the problem ``target`` from ``nums``
-    (the problem's own numbers, trusted); ``cut`` says the window or a budget stopped the parent (the
-    row's finish is "truncated" or "budget"). A cut parent whose children all failed is still their
-    failure, not the cut's."""
+    (the problem's own numbers, trusted). ``cut``: the parent was stopped before it finished (the row's
+    finish is "truncated" or "budget"); ``starved``: a budget, not its search, ended some child. A cut
+    parent whose children all failed on their own is still their failure, not the cut's."""
     parsed = parse_trace(trace)
     # Every join of the parent's own children (level 1): a parent may spawn again after a join.
     results = [r for e in parsed.events if isinstance(e, JoinBlock) for r in e.results if r.level == 1]
@@ -87,9 +94,11 @@ def audit_parent(
     cause = None
     if not correct:
         if not results:
-            cause = CUT_SHORT if cut or not trace.strip() else NO_JOIN
+            cause = CUT_SHORT if cut else NO_JOIN
         elif solved_legally:
             cause = CUT_SHORT if cut else AFTER_JOIN
+        elif starved:
+            cause = CUT_SHORT
         else:
             cause = PARENT if solvable == 0 else CHILDREN
     return ParentAudit(len(results), repeated, solvable, cause)
@@ -146,10 +155,19 @@ def audit_results(rows: pd.DataFrame) -> dict[tuple[str, str, str], RunAudit]:
             data = problems[int(row.problem_index)].data
             target, nums = int(data["target"]), tuple(data["nums"])
             cut = row.finish in ("truncated", "budget")
-            one = audit_parent(target, nums, str(row.trace or ""), bool(row.correct), cut)
+            one = audit_parent(target, nums, str(row.trace or ""), bool(row.correct), cut, _starved(row.info))
             key = (str(row.model), str(row.config_label), str(row.budget))
             found.setdefault(key, RunAudit()).add(one, bool(row.correct))
     return found
+
+
+def _starved(info: object) -> bool:
+    """Whether the runtime recorded a child that a budget ended (in ``info["failures"]``)."""
+    try:
+        failures = json.loads(info).get("failures", []) if isinstance(info, str) and info else []
+        return any(f.get("depth", 0) > 0 and str(f.get("reason", "")).endswith(" budget") for f in failures)
+    except (ValueError, AttributeError):
+        return False
 
 
 def audit_symbolic(split: str, trace: str, indices: Iterable[int]) -> RunAudit:
