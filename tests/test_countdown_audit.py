@@ -162,32 +162,8 @@ def test_the_command_refuses_a_directory_without_results_in_one_line(tmp_path: P
 def test_results_are_grouped_per_model_configuration_and_budget(tmp_path: Path) -> None:
     from test_analysis import row, write_run
 
-    problems = load_problems("countdown", "cd4", 2)
-    rows = []
-    for p in problems:
-        target, nums = p.data["target"], list(p.data["nums"])
-        dead = _parent(target, nums, [], set())  # a join without children: nothing joined
-        for budget, correct in (("ctx2k", False), ("ctx4k", True)):
-            rows.append(
-                row(
-                    task="countdown",
-                    split="cd4",
-                    problem_id=p.id,
-                    problem_index=p.index,
-                    strategy="apr",
-                    config_id="apr-0",
-                    config_label="apr",
-                    budget=budget,
-                    correct=correct,
-                    trace=dead,
-                )
-            )
-    # One more 2k row of a third problem that a token budget ended while its children ran out too.
-    p = load_problems("countdown", "cd4", 3)[2]
-    target, nums = p.data["target"], list(p.data["nums"])
-    starved = {"failures": [{"depth": 1, "index": 0, "reason": "tokens budget"}]}
-    rows.append(
-        row(
+    def apr_row(p, budget: str, correct: bool, trace: str, **kw):
+        return row(
             task="countdown",
             split="cd4",
             problem_id=p.id,
@@ -195,13 +171,21 @@ def test_results_are_grouped_per_model_configuration_and_budget(tmp_path: Path) 
             strategy="apr",
             config_id="apr-0",
             config_label="apr",
-            budget="ctx2k",
-            correct=False,
-            finish="budget",
-            info=json.dumps(starved),
-            trace=_parent(target, nums, [("1+2=3", [3, 4, 3])], set()),
+            budget=budget,
+            correct=correct,
+            trace=trace,
+            **kw,
         )
-    )
+
+    first, second, third = load_problems("countdown", "cd4", 3)
+    rows = []
+    for p in (first, second):
+        dead = _parent(p.data["target"], list(p.data["nums"]), [], set())  # a join without children
+        rows += [apr_row(p, "ctx2k", False, dead), apr_row(p, "ctx4k", True, dead)]
+    # One more 2k row, of the third problem, that a token budget ended while its children ran out too.
+    starved = {"failures": [{"depth": 1, "index": 0, "reason": "tokens budget"}]}
+    trace = _parent(third.data["target"], list(third.data["nums"]), [("1+2=3", [3, 4, 3])], set())
+    rows.append(apr_row(third, "ctx2k", False, trace, finish="budget", info=json.dumps(starved)))
     audited = audit_results(apr_rows([write_run(tmp_path / "r", rows)]))
     two_k, four_k = audited[("tiny-cd", "apr", "ctx2k")], audited[("tiny-cd", "apr", "ctx4k")]
     assert (two_k.rows, two_k.correct, dict(two_k.causes)) == (3, 0, {NO_JOIN: 2, CUT_SHORT: 1})
