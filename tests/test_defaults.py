@@ -64,7 +64,11 @@ def test_tasks_show_needs_no_split(capsys) -> None:
     assert len(solution) == 6 and {len(row) for row in solution} == {6}
 
 
-def test_run_without_split_or_model_names_the_recipe_that_would_train_the_missing_model(capsys) -> None:
+def test_run_without_split_or_model_names_the_recipe_that_would_train_the_missing_model(
+    capsys, monkeypatch, tmp_path
+) -> None:
+    # As on a checkout where only the 4x4 model is shipped for Sudoku: nothing fits the 6x6 default.
+    monkeypatch.setattr(models, "shipped_models", lambda: {"sudoku4-dfs": tmp_path})
     code, _, err = run(capsys, "run", "--task", "sudoku", "--strategy", "cot", "-n", "2")
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "sudoku6_14givens" in err and "`reasonbench train --recipe sudoku-direct`" in err
