@@ -84,11 +84,12 @@ class Task(Protocol):
         """Names of the splits this task can generate."""
         ...
 
-    def generate(self, split: str, count: int, seed: str | None = None) -> list[Problem]:
+    def generate(self, split: str, count: int, seed: str | None = None, workers: int = 1) -> list[Problem]:
         """Deterministically generate ``count`` distinct problems of ``split``.
 
         ``seed=None`` uses the split's own seed (the frozen evaluation sets); training data passes another
-        seed so that it is drawn independently.
+        seed so that it is drawn independently. ``workers`` processes draw them (the problems do not depend
+        on how many).
         """
         ...
 

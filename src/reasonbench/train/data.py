@@ -29,8 +29,9 @@ STREAM_FORMAT = 4
 3: sudoku documents carry their prompt; 4: sudoku boards above 4x4 are prompted as filled-cell lines)."""
 
 
-def training_problems(recipe: Recipe) -> list[Problem]:
-    """The recipe's ``n_problems`` distinct training problems, none of them in the frozen val split."""
+def training_problems(recipe: Recipe, workers: int = 1) -> list[Problem]:
+    """The recipe's ``n_problems`` distinct training problems, none of them in the frozen val split
+    (drawn by ``workers`` processes; the problems do not depend on how many)."""
     task = get_task(recipe.task)
     frozen = find(recipe.task, recipe.split)
     held_out = (
@@ -39,7 +40,9 @@ def training_problems(recipe: Recipe) -> list[Problem]:
         else set()
     )
     # Over-draw a little so that dropping val problems still leaves n_problems.
-    problems = task.generate(recipe.split, recipe.n_problems + len(held_out), seed=recipe.data_seed)
+    problems = task.generate(
+        recipe.split, recipe.n_problems + len(held_out), seed=recipe.data_seed, workers=workers
+    )
     return [p for p in problems if task.problem_key(p) not in held_out][: recipe.n_problems]
 
 
@@ -96,16 +99,16 @@ def _encode_chunk(args: tuple[Recipe, list[Problem]]) -> tuple[np.ndarray, np.nd
 def token_stream(recipe: Recipe, cache_dir: Path | None = None, workers: int = 0) -> TokenStream:
     """The whole training set as one token stream (cached under ``cache_dir``).
 
-    Trace writing and tokenizing run in ``workers`` processes (0 = one per core): building 100M tokens of
-    spawn/join traces takes minutes on one core. Chunks are joined in problem order, so the stream does not
-    depend on the worker count.
+    Drawing the problems, writing their traces and tokenizing run in ``workers`` processes (0 = one per
+    core): drawing 40k Sudoku puzzles or building 100M tokens of spawn/join traces takes minutes on one
+    core. Chunks are joined in problem order, so the stream does not depend on the worker count.
     """
     cache = cache_dir / f"tokens-{data_fingerprint(recipe)}.pt" if cache_dir else None
     if cache is not None and cache.exists():
         return TokenStream(**torch.load(cache))
-    problems = training_problems(recipe)
-    chunks = [(recipe, problems[i : i + 500]) for i in range(0, len(problems), 500)]
     workers = workers or os.cpu_count() or 1
+    problems = training_problems(recipe, workers)
+    chunks = [(recipe, problems[i : i + 500]) for i in range(0, len(problems), 500)]
     if workers > 1 and len(chunks) > 1:
         # fork: the workers run pure Python (no torch ops), and spawn would re-import a caller's script.
         with multiprocessing.get_context("fork").Pool(workers) as pool:

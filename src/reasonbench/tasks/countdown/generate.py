@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import partial
 
 from reasonbench.tasks.countdown.rules import DEFAULT_RULES, Rules
 from reasonbench.tasks.countdown.solver import reachable
+from reasonbench.tasks.draws import first_distinct
 
 # A draw that cannot find reachable targets after this many tries signals impossible knobs.
 _MAX_REDRAWS = 10_000
@@ -76,19 +78,15 @@ def draw(config: CountdownConfig, i: int) -> Instance:
     raise ValueError(f"no solvable instance found for {config}")
 
 
-def generate(config: CountdownConfig, count: int) -> list[Instance]:
+def generate(config: CountdownConfig, count: int, workers: int = 1) -> list[Instance]:
     """The first ``count`` distinct instances of a split.
 
-    Raises ``ValueError`` when the knobs admit fewer distinct instances than asked for within a generous
-    number of draws.
+    ``workers`` processes draw the instances (the result does not depend on how many). Raises
+    ``ValueError`` when the knobs admit fewer distinct instances than asked for within a generous number
+    of draws.
     """
-    out: list[Instance] = []
-    seen: set[tuple[tuple[int, ...], int]] = set()
-    for i in range(max(1000, 50 * count)):
-        inst = draw(config, i)
-        if inst.key not in seen:
-            seen.add(inst.key)
-            out.append(inst)
-            if len(out) == count:
-                return out
-    raise ValueError(f"only {len(out)} distinct instances in {max(1000, 50 * count)} draws; widen the ranges")
+    budget = max(1000, 50 * count)
+    out = first_distinct(partial(draw, config), lambda inst: inst.key, count, budget, workers)
+    if len(out) < count:
+        raise ValueError(f"only {len(out)} distinct instances in {budget} draws; widen the ranges")
+    return out

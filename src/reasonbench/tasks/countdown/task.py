@@ -47,7 +47,7 @@ class CountdownTask:
             raise UserError(f"unknown countdown split {split!r}; choose from: {', '.join(self.splits())}")
         return SPLITS[split]
 
-    def generate(self, split: str, count: int, seed: str | None = None) -> list[Problem]:
+    def generate(self, split: str, count: int, seed: str | None = None, workers: int = 1) -> list[Problem]:
         config = self.config(split)
         if seed is not None:
             config = dataclasses.replace(config, seed=f"{config.seed}/{seed}")
@@ -55,7 +55,7 @@ class CountdownTask:
             Problem(
                 task=self.name, split=split, index=i, data={"target": inst.target, "nums": list(inst.nums)}
             )
-            for i, inst in enumerate(generate(config, count))
+            for i, inst in enumerate(generate(config, count, workers))
         ]
 
     def parse_problem(self, spec: str) -> Problem:

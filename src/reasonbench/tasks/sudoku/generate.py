@@ -53,7 +53,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import partial
 
+from reasonbench.tasks.draws import first_distinct
 from reasonbench.tasks.sudoku.shape import SHAPES, geometry
 from reasonbench.tasks.sudoku.solver import (
     count_solutions,
@@ -211,24 +213,17 @@ def draw(config: SudokuConfig, i: int) -> str:
     )
 
 
-def generate(config: SudokuConfig, count: int) -> list[str]:
+def generate(config: SudokuConfig, count: int, workers: int = 1) -> list[str]:
     """The first ``count`` distinct puzzles of a split (canonical grid strings), reproducible from the seed.
 
-    Raises ``ValueError`` when the knobs admit fewer distinct puzzles than asked for within a generous
-    number of draws (tiny 4x4 spaces).
+    ``workers`` processes draw the puzzles (the result does not depend on how many). Raises ``ValueError``
+    when the knobs admit fewer distinct puzzles than asked for within a generous number of draws (tiny 4x4
+    spaces).
     """
     if count < 0:
         raise ValueError(f"count must be >= 0, got {count}")
-    out: list[str] = []
-    seen: set[str] = set()
     budget = max(1000, 50 * count)
-    for i in range(budget):
-        if len(out) == count:
-            break
-        puzzle = draw(config, i)
-        if puzzle not in seen:
-            seen.add(puzzle)
-            out.append(puzzle)
+    out = first_distinct(partial(draw, config), lambda puzzle: puzzle, count, budget, workers)
     if len(out) < count:
         raise ValueError(f"only {len(out)} distinct puzzles in {budget} draws; change givens or size")
     return out

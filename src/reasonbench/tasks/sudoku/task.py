@@ -49,7 +49,7 @@ class SudokuTask:
         """Names of the named splits (``generate.SPLITS``)."""
         return list(SPLITS)
 
-    def generate(self, split: str, count: int, seed: str | None = None) -> list[Problem]:
+    def generate(self, split: str, count: int, seed: str | None = None, workers: int = 1) -> list[Problem]:
         """The first ``count`` puzzles of ``split``; ``seed`` (if given) draws another, independent set."""
         if split not in SPLITS:
             raise UserError(f"unknown sudoku split {split!r}; choose one of {', '.join(SPLITS)}")
@@ -58,7 +58,7 @@ class SudokuTask:
             config = dataclasses.replace(config, seed=f"{config.seed}/{seed}")
         return [
             Problem(task=self.name, split=split, index=i, data={"size": config.size, "puzzle": puzzle})
-            for i, puzzle in enumerate(generate(config, count))
+            for i, puzzle in enumerate(generate(config, count, workers))
         ]
 
     def verify(self, problem: Problem, answer: str) -> Verdict:
