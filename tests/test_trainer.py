@@ -207,6 +207,8 @@ def test_serial_documents_start_from_the_runtime_prompt_and_end_in_a_verified_an
         ("countdown", "cd3", "direct"),
         ("sudoku", "sudoku4", "dfs"),
         ("sudoku", "sudoku6", "direct"),
+        # The shipped 6x6 recipes' own traces.
+        *(("sudoku", r.split, r.trace) for r in map(load_recipe, ("sudoku-dfs", "sudoku-direct"))),
     ):
         task = get_task(name)
         for p in task.generate(split, 5, seed="doc-test"):
@@ -218,7 +220,11 @@ def test_serial_documents_start_from_the_runtime_prompt_and_end_in_a_verified_an
             assert answer is not None and task.verify(p, answer).correct, (name, kind, doc.text)
 
 
-def test_sudoku_spawn_documents_replay_through_the_apr_runtime() -> None:
+@pytest.mark.parametrize(
+    ("split", "trace"),
+    [("sudoku6", "spawn"), (load_recipe("sudoku-apr").split, load_recipe("sudoku-apr").trace)],
+)
+def test_sudoku_spawn_documents_replay_through_the_apr_runtime(split: str, trace: str) -> None:
     import asyncio
 
     from fakes import FakeEngine, replay
@@ -232,8 +238,8 @@ def test_sudoku_spawn_documents_replay_through_the_apr_runtime() -> None:
 
     task = get_task("sudoku")
     spawned = 0
-    for p in task.generate("sudoku6", 12, seed="spawn-doc-test"):
-        docs = task.training_documents(p, "spawn")
+    for p in task.generate(split, 12, seed="spawn-doc-test"):
+        docs = task.training_documents(p, trace)
         assert all(d.text.startswith("Puzzle:\n") and 0 < d.given < len(d.text) for d in docs)
         spawned += any(d.text.endswith(CALL_CLOSE + "\n") for d in docs)
         meter = Meter(FakeEngine(replay([d.text for d in docs])), Budget())
