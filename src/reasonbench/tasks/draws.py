@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import closing
+from dataclasses import dataclass
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -43,6 +44,25 @@ def first_distinct(
     return out
 
 
+@dataclass(frozen=True)
+class _Failed:
+    error: Exception
+
+
+@dataclass(frozen=True)
+class _Guarded:
+    """``draw`` returning its exception instead of raising it: a pool fails a whole chunk on one raise,
+    and a draw the caller never reaches (it had enough items before) must not fail the split."""
+
+    draw: Callable[[int], object]
+
+    def __call__(self, i: int) -> object:
+        try:
+            return self.draw(i)
+        except Exception as e:  # re-raised in draw order, if the caller gets that far
+            return _Failed(e)
+
+
 def _draws(draw: Callable[[int], T], budget: int, workers: int) -> Iterator[T]:
     if workers <= 1:
         yield from (draw(i) for i in range(budget))
@@ -50,4 +70,7 @@ def _draws(draw: Callable[[int], T], budget: int, workers: int) -> Iterator[T]:
     # fork: draws are pure Python, and spawn would re-import a caller's script. Leaving the block (the
     # caller has enough) terminates the workers still drawing ahead.
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield from pool.imap(draw, range(budget), chunksize=_CHUNK)
+        for item in pool.imap(_Guarded(draw), range(budget), chunksize=_CHUNK):
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item

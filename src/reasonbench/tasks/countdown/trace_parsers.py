@@ -44,7 +44,7 @@ from reasonbench.tasks.spawn_grammar import (
     spawn_line_pattern,
 )
 
-# Bounds on hostile input.
+# Bounds on hostile input. Every pattern is ASCII only (re.ASCII): \d would take other scripts' digits.
 MAX_TRACE_CHARS = 4_000_000
 MAX_LINES = 200_000
 MAX_LINE_CHARS = 1_000
@@ -64,19 +64,26 @@ _OPS = rf"\[(?:'{_STEP}'(?:, '{_STEP}'){{0,{MAX_OPS - 1}}})?\]"
 _ID = rf"\d{{1,{MAX_ID_PART_DIGITS}}}(?:,\d{{1,{MAX_ID_PART_DIGITS}}}){{0,{MAX_ID_PARTS - 1}}}"
 _LEVEL = rf"\d{{1,{MAX_LEVEL_DIGITS}}}"
 
-_STATE_RE = re.compile(rf"Current State: (?P<target>{_INT}):(?P<nums>{_NUMS}), Operations: (?P<ops>{_OPS})")
-_EXPLORE_RE = re.compile(rf"Exploring Operation: (?P<step>{_STEP}), Resulting Numbers: (?P<nums>{_NUMS})")
-_GENERATED_RE = re.compile(
-    rf"Generated Node #(?P<id>{_ID}): (?P<target>{_INT}):(?P<nums>{_NUMS}) Operation: (?P<step>{_STEP})"
+_STATE_RE = re.compile(
+    rf"Current State: (?P<target>{_INT}):(?P<nums>{_NUMS}), Operations: (?P<ops>{_OPS})", re.ASCII
 )
-_MOVE_RE = re.compile(rf"Moving to Node #({_ID})")
-_OUTCOME_RE = re.compile(rf"({_INT}),({_INT}) (equal: Goal Reached|unequal: No Solution)")
-_SUB_START_RE = re.compile(rf"Start Sub Search at level ({_LEVEL}): Moving to Node #({_ID})")
-_SUB_EXIT_RE = re.compile(rf"Exit Sub Search at level ({_LEVEL})")
-_SPAWN_RE = re.compile(spawn_line_pattern(rf"Moving to Node #({_ID})"))
-_JOIN_RESULT_RE = re.compile(join_result_pattern(rf"Node #({_ID})"))
-_BUDGET_RE = re.compile(rf"({TOKEN_BUDGET}|{SUB_CALL_BUDGET}): (\d{{1,{MAX_BUDGET_DIGITS}}}) (.*)", re.DOTALL)
-_STEP_IN_OPS_RE = re.compile(rf"'(?P<step>{_STEP})'")
+_EXPLORE_RE = re.compile(
+    rf"Exploring Operation: (?P<step>{_STEP}), Resulting Numbers: (?P<nums>{_NUMS})", re.ASCII
+)
+_GENERATED_RE = re.compile(
+    rf"Generated Node #(?P<id>{_ID}): (?P<target>{_INT}):(?P<nums>{_NUMS}) Operation: (?P<step>{_STEP})",
+    re.ASCII,
+)
+_MOVE_RE = re.compile(rf"Moving to Node #({_ID})", re.ASCII)
+_OUTCOME_RE = re.compile(rf"({_INT}),({_INT}) (equal: Goal Reached|unequal: No Solution)", re.ASCII)
+_SUB_START_RE = re.compile(rf"Start Sub Search at level ({_LEVEL}): Moving to Node #({_ID})", re.ASCII)
+_SUB_EXIT_RE = re.compile(rf"Exit Sub Search at level ({_LEVEL})", re.ASCII)
+_SPAWN_RE = re.compile(spawn_line_pattern(rf"Moving to Node #({_ID})"), re.ASCII)
+_JOIN_RESULT_RE = re.compile(join_result_pattern(rf"Node #({_ID})"), re.ASCII)
+_BUDGET_RE = re.compile(
+    rf"({TOKEN_BUDGET}|{SUB_CALL_BUDGET}): (\d{{1,{MAX_BUDGET_DIGITS}}}) (.*)", re.DOTALL | re.ASCII
+)
+_STEP_IN_OPS_RE = re.compile(rf"'(?P<step>{_STEP})'", re.ASCII)
 
 # A raw line may carry this much surrounding whitespace / end-of-text markers on top of MAX_LINE_CHARS.
 MAX_RAW_LINE_CHARS = MAX_LINE_CHARS + 64

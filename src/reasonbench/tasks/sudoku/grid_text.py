@@ -33,7 +33,8 @@ EMPTY_MARKS = frozenset("0._")
 DIGITS = frozenset("0123456789")
 _CELL_CHARS = DIGITS | EMPTY_MARKS
 _SEPARATORS = frozenset(" \t|,;[]'\"")
-_BORDER = re.compile(r"[-+=|:\s]*[-+=][-+=|:\s]*")
+_RULE_CHARS = frozenset("-+=")
+_BORDER_CHARS = _RULE_CHARS | frozenset("|:")
 _OPEN_TAG = re.compile(r"<answer>", re.IGNORECASE)
 _CLOSE_TAG = re.compile(r"</answer>", re.IGNORECASE)
 
@@ -56,10 +57,21 @@ def _tagged_region(text: str) -> str | None:
     return text[opens[-1] : end] if opens else None
 
 
+def _is_border(stripped: str) -> bool:
+    """A layout line: rule characters (at least one of ``-+=``), bars, colons and spaces only.
+
+    A set test rather than a regex: the equivalent pattern backtracks quadratically on a long line of
+    dashes that ends in another character, the kind of line a model stuck in a loop writes.
+    """
+    return any(ch in _RULE_CHARS for ch in stripped) and all(
+        ch in _BORDER_CHARS or ch.isspace() for ch in stripped
+    )
+
+
 def _row_cells(line: str) -> list[str] | None:
     """The cell characters of a row line, or ``None`` when the line is prose, blank or a border."""
     stripped = line.strip()
-    if not stripped or len(stripped) > _MAX_ROW_CHARS or _BORDER.fullmatch(stripped):
+    if not stripped or len(stripped) > _MAX_ROW_CHARS or _is_border(stripped):
         return None
     cells = [ch for ch in stripped if ch not in _SEPARATORS]
     if not cells:
@@ -84,7 +96,7 @@ def _candidates(text: str, size: int) -> list[list[list[str]]]:
             run.append(cells)
             continue
         stripped = line.strip()
-        if not stripped or _BORDER.fullmatch(stripped):
+        if not stripped or _is_border(stripped):
             continue  # layout between rows: the run goes on
         if run:
             found.append(run)

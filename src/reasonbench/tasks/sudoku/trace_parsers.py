@@ -37,16 +37,20 @@ MAX_TRACE_CHARS = 1_000_000
 MAX_SPAWN_CHILDREN = 9
 _MAX_LINE_CHARS = 200
 
+# ASCII only (every pattern is compiled with re.ASCII): to a Unicode regex \s also matches \x1c-\x1f, which
+# int() rejects, and \d other scripts' digits, which are not the grammar's.
 _NUM = r"\s*(\d{1,3})\s*"
 _CELL = rf"\({_NUM},{_NUM}\)"
 _LIST = r"\[\s*((?:\d{1,3}\s*,\s*){0,15}\d{1,3})?\s*\]"
-_PLACE = re.compile(rf"{_CELL}\s*={_NUM}")
-_GUESS = re.compile(rf"guess:\s*{_CELL}\s*{_LIST}\s*={_NUM}")
-_NOCAND = re.compile(rf"nocand:\s*{_CELL}")
-_STEP = re.compile(rf"{_CELL}\s*{_LIST}(?:\s*={_NUM})?")  # a cell-first line: (r, c) [candidates] = v
-_REVERT = re.compile(rf"revert:\s*{_CELL}\s*{_LIST}\s*=\s*(\d{{1,3}}|none)\s*")
-_START = re.compile(spawn_line_pattern(rf"Place\s*{_CELL}\s*={_NUM}", loose=True))
-_OUTCOME = re.compile(join_result_pattern(rf"Place\s*{_CELL}\s*={_NUM}", loose=True))
+_PLACE = re.compile(rf"{_CELL}\s*={_NUM}", re.ASCII)
+_GUESS = re.compile(rf"guess:\s*{_CELL}\s*{_LIST}\s*={_NUM}", re.ASCII)
+_NOCAND = re.compile(rf"nocand:\s*{_CELL}", re.ASCII)
+_STEP = re.compile(
+    rf"{_CELL}\s*{_LIST}(?:\s*={_NUM})?", re.ASCII
+)  # a cell-first line: (r, c) [candidates] = v
+_REVERT = re.compile(rf"revert:\s*{_CELL}\s*{_LIST}\s*=\s*(\d{{1,3}}|none)\s*", re.ASCII)
+_START = re.compile(spawn_line_pattern(rf"Place\s*{_CELL}\s*={_NUM}", loose=True), re.ASCII)
+_OUTCOME = re.compile(join_result_pattern(rf"Place\s*{_CELL}\s*={_NUM}", loose=True), re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -219,24 +223,29 @@ def surviving_placements(events: tuple[TraceEvent, ...] | list[TraceEvent]) -> l
     """
     path: list[tuple[Cell, int]] = []
     open_guesses: list[tuple[Cell, int]] = []  # (cell, path length before its guess)
+    # Each cell's open guesses as indices into open_guesses, deepest last: a revert finds its guess
+    # without scanning, so a hostile trace of many guesses and reverts stays linear.
+    depths: dict[Cell, list[int]] = {}
+
+    def open_guess(cell: Cell, mark: int, value: int) -> None:
+        depths.setdefault(cell, []).append(len(open_guesses))
+        open_guesses.append((cell, mark))
+        path.append((cell, value))
+
     for e in events:
         if e.value is not None and e.kind == "place":
             path.append((e.cell, e.value))
         elif e.value is not None and e.kind == "guess":
-            open_guesses.append((e.cell, len(path)))
-            path.append((e.cell, e.value))
-        elif e.kind == "revert":
-            depth = next(
-                (d for d in range(len(open_guesses) - 1, -1, -1) if open_guesses[d][0] == e.cell), None
-            )
-            if depth is None:
-                continue
+            open_guess(e.cell, len(path), e.value)
+        elif e.kind == "revert" and depths.get(e.cell):
+            depth = depths[e.cell][-1]
             mark = open_guesses[depth][1]
+            for cell, _ in open_guesses[depth:]:
+                depths[cell].pop()
             del open_guesses[depth:]
             del path[mark:]
             if e.value is not None:
-                open_guesses.append((e.cell, mark))
-                path.append((e.cell, e.value))
+                open_guess(e.cell, mark, e.value)
     return path
 
 

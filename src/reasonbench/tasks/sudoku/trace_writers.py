@@ -371,6 +371,10 @@ def spawn_traces(
     """
     if max_children < 1:
         raise ValueError(f"max_children must be >= 1, got {max_children}")
+    if cell_first and max_children < size:
+        # The parent's tail would start with a guess among the left-over candidates, and a cell-first
+        # guess with one candidate left, "(r, c) [v] = v", reads as a placement.
+        raise ValueError(f"cell-first spawn traces spawn every candidate: max_children must be >= {size}")
     check_grid_string(puzzle, size)
     prompt = format_prompt(puzzle, size)
     log = _Log(order=order, static=static, cell_first=cell_first)
