@@ -602,6 +602,13 @@ def test_overlong_lines_and_huge_numbers_are_malformed() -> None:
     assert parsed.events == ()
 
 
+def test_numbers_in_other_scripts_are_not_read_as_numbers() -> None:
+    # int() reads "\u0662\u0664" as 24; the grammar's numbers are ASCII digits.
+    parsed = parse_trace("Current State: \u0662\u0664:[4, 9, 3], Operations: []\n")
+    assert parsed.malformed_lines == 1 and parsed.events == ()
+    assert parse_trace("Current State: 24:[4, 9, 3], Operations: []\n").events
+
+
 def test_end_of_text_marker_after_the_goal_line_is_ignored() -> None:
     text = direct_trace(24, [4, 9, 3], ["9-3=6", "4*6=24"]).rstrip("\n") + "<|endoftext|>"
     assert extract_answer(text) == "9-3=6\n4*6=24"
