@@ -16,7 +16,7 @@ from reasonbench.tasks.sudoku.generate import SudokuConfig, draw
 from reasonbench.tasks.sudoku.shape import with_value
 from reasonbench.tasks.sudoku.solver import count_solutions, solve
 from reasonbench.tasks.sudoku.spawn import SudokuSpawn
-from reasonbench.tasks.sudoku.trace_grammar import step_line
+from reasonbench.tasks.sudoku.trace_grammar import calling_block, step_line
 from reasonbench.tasks.sudoku.traces import (
     ChildOutcome,
     SpawnRequest,
@@ -703,3 +703,15 @@ def test_the_shuffled_order_really_varies_and_is_reproducible() -> None:
     assert first == [dfs_trace(p, 6, random.Random(1)) for p in puzzles]
     assert first != [dfs_trace(p, 6, random.Random(2)) for p in puzzles]
     assert first != [dfs_trace(p, 6) for p in puzzles]
+
+
+@pytest.mark.parametrize("size", [4, 6])
+def test_a_child_that_spawns_starts_its_children_from_its_own_board(size: int) -> None:
+    puzzle = draw(SudokuConfig(size=size, givens={4: 6, 6: 16}[size], seed="nested-spawn"), 0)
+    a, b = [i for i, ch in enumerate(puzzle) if ch == "0"][:2]
+    cell_a, cell_b = (a // size, a % size), (b // size, b % size)
+    protocol = SudokuSpawn(Problem("sudoku", "test", 0, {"puzzle": puzzle, "size": size}))
+    (child,) = protocol.spawn_requests(protocol.prompt + calling_block([SpawnRequest(0, 1, cell_a, 1)]))
+    (grandchild,) = protocol.spawn_requests(child.prompt + calling_block([SpawnRequest(0, 2, cell_b, 2)]))
+    expected = with_value(with_value(puzzle, size, cell_a, 1), size, cell_b, 2)
+    assert grandchild.prompt == format_prompt(expected, size)

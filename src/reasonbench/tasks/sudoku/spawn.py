@@ -29,6 +29,9 @@ class SudokuSpawn:
         self.puzzle = str(problem.data["puzzle"])
         self.size = int(problem.data["size"])
         self.prompt = format_prompt(self.puzzle, self.size)
+        # The board behind every prompt handed out, so that a child that spawns in turn (max_depth > 1)
+        # starts its children from its own board, not from the puzzle's.
+        self._boards = {self.prompt: self.puzzle}
 
     def parent_prompt(self, problem: Problem) -> str:
         return self.prompt
@@ -39,18 +42,19 @@ class SudokuSpawn:
             return MalformedSpawn("no calling block before the stop marker")
         if isinstance(requests, MalformedSpawn):
             return requests
-        body = context[len(self.prompt) :] if context.startswith(self.prompt) else context
-        board = replay_grid(self.puzzle, self.size, parse_trace(body, self.size).events)
+        prompt = max((p for p in self._boards if context.startswith(p)), key=len, default="")
+        start = self._boards.get(prompt, self.puzzle)
+        board = replay_grid(start, self.size, parse_trace(context[len(prompt) :], self.size).events)
         out = []
         for r in requests:
             i = r.cell[0] * self.size + r.cell[1]
             # A child on a filled cell has nothing to explore: it cannot start.
-            prompt = (
-                None
-                if board[i] != "0"
-                else format_prompt(with_value(board, self.size, r.cell, r.value), self.size)
-            )
-            out.append(ChildRequest(index=r.index, prompt=prompt, handle=r))
+            child_prompt = None
+            if board[i] == "0":
+                child_board = with_value(board, self.size, r.cell, r.value)
+                child_prompt = format_prompt(child_board, self.size)
+                self._boards[child_prompt] = child_board
+            out.append(ChildRequest(index=r.index, prompt=child_prompt, handle=r))
         return out
 
     def outcome(self, request: ChildRequest, final_text: str | None) -> ChildOutcome:
