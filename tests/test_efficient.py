@@ -4,13 +4,14 @@ window stops, confidence thresholds, chunk resets, and what sampling under a tok
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable
 
 import pytest
 
 from fakes import FakeEngine
 from reasonbench.budget import Budget
-from reasonbench.engine.types import Control, GenRequest
+from reasonbench.engine.types import Control, GenRequest, Sample
 from reasonbench.meter import BudgetExhausted, Meter
 from reasonbench.profiles import get_profile
 from reasonbench.strategies import STRATEGIES, Candidate, Context
@@ -101,6 +102,19 @@ def test_ffs_answer_variant_passes_over_a_finished_sample_without_an_answer() ->
     assert attempt.answer is None
 
 
+def test_ffs_answer_variant_passes_over_empty_tags_and_garbage_in_tags() -> None:
+    texts = ["<answer> </answer>", "<answer>no idea</answer>", ans(RIGHT, 30)]
+    attempt, _ = run("ffs", FakeEngine(in_order(texts), seconds_per_token=0.001), n=3, first="answer")
+    assert attempt.answer == RIGHT
+
+
+def test_bon_by_logprob_ranks_a_certain_sample_first() -> None:
+    # A mean log-probability of 0.0 is the most confident sample there is, not a missing score.
+    engine = FakeEngine(in_order([ans(WRONG), ans(RIGHT)]), logprob=lambda t: 0.0 if RIGHT in t else -0.5)
+    attempt, _ = run("bon", engine, n=2, scorer="logprob")
+    assert attempt.answer == RIGHT
+
+
 # -- short-m@k -------------------------------------------------------------------------------------------
 
 
@@ -187,6 +201,19 @@ def test_trace_confidence_is_the_lowest_sliding_window_mean() -> None:
 def test_stop_below_waits_for_a_full_window() -> None:
     watch = stop_below(threshold=3.0, group=3)
     assert [watch(0, UNSURE) for _ in range(3)] == [False, False, True]
+
+
+def test_confidence_stays_finite_when_the_engine_reports_inf_or_nan() -> None:
+    sample = Sample("ab", (1, 2), "stop", top_logprobs=((-math.inf, -0.1), (math.nan, -0.2)))
+    conf = trace_confidence(sample, group=2)
+    assert math.isfinite(conf) and conf > 1.0  # the -inf step reads as a very peaked one
+    watch = stop_below(threshold=1.0, group=1)
+    assert watch(0, (-math.inf,)) is False and watch(0, (-5.0,)) is False and watch(0, (-0.1,)) is True
+
+
+def test_weighted_vote_counts_a_nan_or_inf_score_as_no_weight() -> None:
+    cands = [Candidate("a", "a", math.nan), Candidate("b", "b", 1.0), Candidate("c", "c", math.inf)]
+    assert weighted_vote(cands).normalized == "b"
 
 
 def test_weighted_vote_lets_a_confident_minority_win() -> None:

@@ -39,7 +39,7 @@ class Profile:
         if self.name == "trace":
             return task.extract_answer(prompt + text)
         found = _ANSWER.findall(text)
-        return found[-1].strip() if found else None
+        return (found[-1].strip() or None) if found else None  # empty tags are no answer
 
 
 PROFILES = {"trace": Profile("trace"), "instruct": Profile("instruct", stop=("</answer>",))}

@@ -8,6 +8,7 @@ a package through the entry-point group ``reasonbench.scorers`` (naming the deco
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -85,10 +86,18 @@ async def bon(problem: Problem, params: BoNParams, ctx: Context) -> Attempt:
         else:
             score = await SCORERS.get(params.scorer)(problem, text, ctx)
         scored.append(Candidate(c.answer, c.normalized, score, c.finish))
-    # Answers that parse beat those that do not; then the score decides.
-    best = max(
-        range(len(scored)), key=lambda i: (scored[i].answer is not None, scored[i].score or float("-inf"), -i)
-    )
+
+    # Answers that parse beat those that do not; then the score decides (a missing or nan score is the
+    # lowest; 0.0 is a score like any other: the logprob scorer's best).
+    def rank(i: int) -> tuple[bool, float, int]:
+        score = scored[i].score
+        return (
+            scored[i].normalized is not None,
+            float("-inf") if score is None or math.isnan(score) else score,
+            -i,
+        )
+
+    best = max(range(len(scored)), key=rank)
     chosen = scored[best]
     return Attempt(
         chosen.answer,

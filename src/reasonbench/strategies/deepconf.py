@@ -69,9 +69,16 @@ class DeepConfParams:
         check_sampling(self)
 
 
+# A log-probability below this counts as this: an engine may report -inf for a token it masked, and one
+# infinite confidence would turn every window sum after it into inf - inf = nan.
+LOGPROB_FLOOR = -100.0
+
+
 def token_confidence(top: tuple[float, ...]) -> float:
-    """Minus the mean log-probability of a step's top-k tokens (0 for a step without any)."""
-    return -sum(top) / len(top) if top else 0.0
+    """Minus the mean log-probability of a step's top-k tokens (0 for a step without any); ``-inf`` counts
+    as :data:`LOGPROB_FLOOR` and a ``nan`` is left out."""
+    finite = [max(lp, LOGPROB_FLOOR) for lp in top if not math.isnan(lp)]
+    return -sum(finite) / len(finite) if finite else 0.0
 
 
 def trace_confidence(sample: Sample | None, group: int) -> float:
@@ -111,7 +118,7 @@ def weighted_vote(candidates: list[Candidate]) -> Candidate | None:
     weight: dict[str, float] = defaultdict(float)
     for c in candidates:
         if c.normalized is not None:
-            weight[c.normalized] += c.score or 0.0
+            weight[c.normalized] += c.score if c.score is not None and math.isfinite(c.score) else 0.0
     if not weight:
         return None
     top = max(weight.values())

@@ -48,7 +48,7 @@ async def ffs(problem: Problem, params: FFSParams, ctx: Context) -> Attempt:
     race = Race(problem, ctx, params.n, params.max_tokens, params.temperature, params.top_p)
     winner = None
     async for r in race.finished():
-        if finished_on_its_own(r) and (params.first == "finish" or r.candidate.answer is not None):
+        if finished_on_its_own(r) and (params.first == "finish" or r.candidate.normalized is not None):
             winner = r
             break
     await race.stop()
