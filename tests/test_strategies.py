@@ -260,6 +260,31 @@ def test_apr_cut_by_a_budget_mid_search_keeps_the_parents_text_as_its_trace() ->
     assert attempt.trace.count("<No Solution in Sub Search") == attempt.info["children"] >= 2
 
 
+def test_a_child_that_fails_with_a_bug_ends_the_attempt_and_its_siblings() -> None:
+    p, t = _apr_traces(4)
+    texts = traces.apr_examples(t)
+
+    class Broken(FakeEngine):
+        async def generate(self, request, control=None):
+            if len(self.requests) == 1:  # the first child's request: the parent's was the first
+                self.requests.append(request)
+                raise RuntimeError("engine bug")
+            return await super().generate(request, control)
+
+    left: list[asyncio.Task] = []
+
+    async def main() -> None:
+        spec = STRATEGIES.get("apr")
+        meter = Meter(Broken(replay(texts), seconds_per_token=0.001), Budget())
+        ctx = Context(TASK, get_profile("trace"), meter, seed=0)
+        with pytest.raises(RuntimeError, match="engine bug"):
+            await spec.run(p, spec.make_params(), ctx)
+        left.extend(task for task in asyncio.all_tasks() if task is not asyncio.current_task())
+
+    asyncio.run(main())
+    assert left == []  # the other children were stopped, not left decoding
+
+
 FINISHES = {"answered", "truncated", "budget", "error"}
 _, _FUZZ_APR = _apr_traces(5)
 _FUZZ_TEXTS = traces.apr_examples(_FUZZ_APR)

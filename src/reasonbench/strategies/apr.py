@@ -151,9 +151,19 @@ class _Run:
         for r in run:
             if r.prompt is not None and first.setdefault(r.prompt, r.index) != r.index:
                 repeats[r.index] = first[r.prompt]
-        outcomes = await asyncio.gather(
-            *(self.child(r, t, depth + 1, repeats.get(r.index)) for r, t in zip(run, threads, strict=True))
-        )
+        children = [
+            asyncio.ensure_future(self.child(r, t, depth + 1, repeats.get(r.index)))
+            for r, t in zip(run, threads, strict=True)
+        ]
+        try:
+            outcomes = await asyncio.gather(*children)
+        except BaseException:
+            # A bug in one child (a failure the runtime does not record) ends the attempt, and takes its
+            # siblings with it: left running, they would decode on uncharged after the row is written.
+            for c in children:
+                c.cancel()
+            await asyncio.gather(*children, return_exceptions=True)
+            raise
         outcomes += [self.proto.outcome(r, None) for r in capped]
         self.ctx.meter.join(parent, threads)
         return self.proto.join(context, outcomes)
