@@ -9,13 +9,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from reasonbench.errors import UserError
+from reasonbench.tasks.answer_tags import last_tagged
 from reasonbench.tasks.base import Problem, Task
 
-_ANSWER = re.compile(r"<answer>(.{0,4000}?)</answer>", re.DOTALL | re.IGNORECASE)
+# An answer is a short final statement; a longer tagged region is not one.
+MAX_ANSWER_CHARS = 4000
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,10 @@ class Profile:
         """The answer in a model's output ``text`` (which continued ``prompt``), or ``None``."""
         if self.name == "trace":
             return task.extract_answer(prompt + text)
-        found = _ANSWER.findall(text)
-        return (found[-1].strip() or None) if found else None  # empty tags are no answer
+        found = last_tagged(text)
+        if found is None or len(found) > MAX_ANSWER_CHARS:
+            return None
+        return found.strip() or None  # empty tags are no answer
 
 
 PROFILES = {"trace": Profile("trace"), "instruct": Profile("instruct", stop=("</answer>",))}

@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from reasonbench.tasks.answer_tags import last_tagged
+
 # A grid is well under a kilobyte; anything this long is not an answer and is not scanned.
 MAX_TEXT_CHARS = 200_000
 # A row longer than this is prose or garbage, whatever its characters.
@@ -35,8 +37,6 @@ _CELL_CHARS = DIGITS | EMPTY_MARKS
 _SEPARATORS = frozenset(" \t|,;[]'\"")
 _RULE_CHARS = frozenset("-+=")
 _BORDER_CHARS = _RULE_CHARS | frozenset("|:")
-_OPEN_TAG = re.compile(r"<answer>", re.IGNORECASE)
-_CLOSE_TAG = re.compile(r"</answer>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -45,16 +45,6 @@ class GridRead:
 
     cells: tuple[str, ...] | None
     error: str | None = None
-
-
-def _tagged_region(text: str) -> str | None:
-    """Content of the last complete ``<answer>...</answer>`` pair, or ``None`` when there is no pair."""
-    closes = [m.start() for m in _CLOSE_TAG.finditer(text)]
-    if not closes:
-        return None
-    end = closes[-1]
-    opens = [m.end() for m in _OPEN_TAG.finditer(text, 0, end)]
-    return text[opens[-1] : end] if opens else None
 
 
 def _is_border(stripped: str) -> bool:
@@ -133,7 +123,7 @@ def read_grid(text: object, size: int) -> GridRead:
         return GridRead(None, "answer is not text")
     if len(text) > MAX_TEXT_CHARS:
         return GridRead(None, f"answer longer than {MAX_TEXT_CHARS} characters")
-    region = _tagged_region(text)
+    region = last_tagged(text)
     where = "in <answer>" if region is not None else "in the answer"
     candidates = _candidates(text if region is None else region, size)
     if not candidates:
