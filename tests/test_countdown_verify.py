@@ -64,6 +64,9 @@ ACCEPTED_SOLUTION = [
     TRACE,
     "9-3=6, 4*6=24",  # a step list on one line, as public data sets store solutions
     "9 - 3 = 6; 6 * 4 = 24",
+    "9-3=6\r4*6=24",  # old Mac line ends
+    "9-3=6\r\n4*6=24",
+    "9-3=6\u20284*6=24",  # Unicode line separator
 ]
 
 

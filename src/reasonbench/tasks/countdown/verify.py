@@ -165,7 +165,8 @@ def _prepare(text: str) -> str:
         text = contents.pop()
     for old, new in _REPLACEMENTS:
         text = text.replace(old, new)
-    text = _HSPACE.sub(" ", text.translate(_UNICODE))
+    # Every line break str.splitlines knows (\r, \x85, \u2028, ...) separates steps; other spaces are spaces.
+    text = _HSPACE.sub(" ", "\n".join(text.translate(_UNICODE).splitlines()))
     text = _HYPHEN.sub(" ", text)
     return _BOLD.sub(lambda m: _bold_or_power(text, m.start(), m.end()), text)
 
