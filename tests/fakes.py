@@ -119,6 +119,21 @@ class FakeEngine:
         pass
 
 
+class BrokenEngine(FakeEngine):
+    """A :class:`FakeEngine` whose request number ``broken_at`` (0-based) raises, as a bug in an engine
+    would: neither a result with an error nor a budget cut, an exception the strategy does not expect."""
+
+    def __init__(self, script: Script, broken_at: int, **kwargs) -> None:
+        super().__init__(script, **kwargs)
+        self.broken_at = broken_at
+
+    async def generate(self, request: GenRequest, control: Control | None = None) -> GenResult:
+        if len(self.requests) == self.broken_at:
+            self.requests.append(request)
+            raise RuntimeError("engine bug")
+        return await super().generate(request, control)
+
+
 def replay(texts: list[str]) -> Script:
     """A script that continues any prompt that is a prefix of one of ``texts`` with the rest of it."""
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from fakes import FakeEngine
+from fakes import BrokenEngine, FakeEngine
 from reasonbench.budget import Budget
 from reasonbench.engine.types import Control, GenRequest, Sample
 from reasonbench.meter import BudgetExhausted, Meter
@@ -63,19 +63,12 @@ def test_ffs_aborted_samples_stop_long_before_their_end() -> None:
 
 
 def test_a_sample_that_fails_with_a_bug_ends_the_race_and_its_siblings() -> None:
-    class Broken(FakeEngine):
-        async def generate(self, request, control=None):
-            if len(self.requests) == 1:
-                self.requests.append(request)
-                raise RuntimeError("engine bug")
-            return await super().generate(request, control)
-
     left: list[asyncio.Task] = []
 
     async def main() -> None:
         spec = STRATEGIES.get("ffs")
         texts = [ans(WRONG, 300), ans(RIGHT, 300), ans(WRONG, 300)]
-        meter = Meter(Broken(in_order(texts), seconds_per_token=0.001), Budget())
+        meter = Meter(BrokenEngine(in_order(texts), 1, seconds_per_token=0.001), Budget())
         ctx = Context(TASK, get_profile("instruct"), meter, seed=0)
         with pytest.raises(RuntimeError, match="engine bug"):
             await spec.run(PROBLEM, spec.make_params(n=3), ctx)

@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from fakes import FakeEngine, replay
+from fakes import BrokenEngine, FakeEngine, replay
 from mutations import apply_edits
 from reasonbench.budget import Budget
 from reasonbench.meter import Meter
@@ -264,18 +264,12 @@ def test_a_child_that_fails_with_a_bug_ends_the_attempt_and_its_siblings() -> No
     p, t = _apr_traces(4)
     texts = traces.apr_examples(t)
 
-    class Broken(FakeEngine):
-        async def generate(self, request, control=None):
-            if len(self.requests) == 1:  # the first child's request: the parent's was the first
-                self.requests.append(request)
-                raise RuntimeError("engine bug")
-            return await super().generate(request, control)
-
     left: list[asyncio.Task] = []
 
     async def main() -> None:
         spec = STRATEGIES.get("apr")
-        meter = Meter(Broken(replay(texts), seconds_per_token=0.001), Budget())
+        # Request 1 is the first child's: the parent's was request 0.
+        meter = Meter(BrokenEngine(replay(texts), 1, seconds_per_token=0.001), Budget())
         ctx = Context(TASK, get_profile("trace"), meter, seed=0)
         with pytest.raises(RuntimeError, match="engine bug"):
             await spec.run(p, spec.make_params(), ctx)
