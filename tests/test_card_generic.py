@@ -134,6 +134,19 @@ def test_a_card_of_a_model_trained_on_keeps_the_earlier_runs_journal(tmp_path) -
     assert "| run |" not in alone and "| tokens seen | 3.0M |" in alone
 
 
+def test_two_runs_of_one_recipe_are_told_apart_by_their_directories(tmp_path) -> None:
+    step = {"step": 100, "tokens_seen": 2e6, "loss": 0.9, "elapsed_s": 600.0, "eval": {"accuracy": 0.25}}
+    first = _run(tmp_path / "dfs-scan", "dfs", "", [step])
+    second = _run(tmp_path / "dfs-cellfirst", "dfs", "runs/train/dfs-scan/model", [step])
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    (model_dir / "config.json").write_text(json.dumps({"vocab_size": 200}))
+    card = write_card(second, model_dir, earlier=[first]).read_text()
+    assert "reasonbench's runs `dfs-scan` then `dfs-cellfirst`" in " ".join(card.split())
+    curve = card[card.index("## Learning curve") : card.index("## Accuracy")]
+    assert "| `dfs-scan` | 100 | 2.0M |" in curve and "| `dfs-cellfirst` | 100 | 4.0M |" in curve
+
+
 def test_a_resumed_runs_repeated_steps_make_one_curve_row_each_the_later_record(tmp_path) -> None:
     # Killed after step 200 and resumed from its step-100 checkpoint: steps 101-200 are logged twice.
     first_pass = [{"step": s, "tokens_seen": s * 1e4, "loss": 0.9, "elapsed_s": s} for s in range(1, 201)]

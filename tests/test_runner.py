@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from fakes import FakeEngine
 from reasonbench.budget import Budget
@@ -152,9 +154,24 @@ def test_budget_parsing() -> None:
     assert Budget.parse("tokens:20k,latency:5s") == Budget(tokens=20480, latency=5.0)
     assert Budget.parse("ctx:2048,tok:1k").label == "ctx2k+tok1k"
     assert Budget.parse("latency:500ms").latency == pytest.approx(0.5)
-    for bad in ("", "4q", "tokens:-3", "speed:4", "4k,context:2k"):
+    for bad in ("", "4q", "tokens:-3", "speed:4", "4k,context:2k", "ctx4k+ctx2k", "tok", "lat5q"):
         with pytest.raises(UserError):
             Budget.parse(bad)
+
+
+@given(
+    context=st.none() | st.integers(1, 1 << 20),
+    tokens=st.none() | st.integers(1, 1 << 22),
+    latency_ms=st.none() | st.integers(1, 10**6),
+)
+def test_a_budget_label_parses_back_to_the_budget(
+    context: int | None, tokens: int | None, latency_ms: int | None
+) -> None:
+    # Cards and tables print labels (``ctx4k+tok1k``); the command they print must run the same budget.
+    latency = None if latency_ms is None else latency_ms / 1000
+    budget = Budget(context=context, tokens=tokens, latency=latency)
+    assume(budget != Budget())
+    assert Budget.parse(budget.label) == budget
 
 
 def test_preset_expands_parameter_grids(tmp_path: Path) -> None:

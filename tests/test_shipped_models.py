@@ -67,10 +67,11 @@ def test_defaults_prefer_the_fitting_model_and_fall_back(monkeypatch, tmp_path) 
     ("task", "split", "strategy", "budget", "model", "at_least"),
     [
         # Greedy decoding: the committed reference runs solve 7 of these 20 (results/cpu-demo, 2k; an
-        # untrained model solves none) and 20 of 20 (results/sudoku4-dfs); two flips are allowed for
-        # batch-dependent numerics.
+        # untrained model solves none), 20 of 20 (results/sudoku4-dfs) and 10 of 20
+        # (results/sudoku6/sudoku-dfs, 2k); two flips are allowed for batch-dependent numerics.
         ("countdown", "cd4", "backtrack", "2k", "countdown-sos", 5),
         ("sudoku", "sudoku4", "cot", "512", "sudoku4-dfs", 18),
+        ("sudoku", "sudoku6_14givens", "backtrack", "2k", "sudoku-dfs", 8),
     ],
 )
 def test_run_without_model_uses_the_shipped_model_that_fits(

@@ -20,6 +20,8 @@ from reasonbench.errors import UserError
 
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)([kKmM]?)$")
 _TIME = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m)?$")
+# A label's part (``ctx4k``, ``tok20k``, ``lat5s``): the kind glued to its value, no colon.
+_LABEL_PART = re.compile(r"^(ctx|tok|lat)(\d.*)$")
 
 
 def parse_tokens(text: str) -> int:
@@ -58,15 +60,19 @@ class Budget:
 
     @classmethod
     def parse(cls, text: str) -> Budget:
-        """``"4k"``, ``"context:4k"``, ``"tokens:20k"``, ``"latency:5s"`` or a comma-separated mix."""
+        """``"4k"``, ``"context:4k"``, ``"tokens:20k"``, ``"latency:5s"`` or a comma-separated mix; a
+        :attr:`label` (``ctx4k+tok20k``) too, so a budget copied from a results table runs again."""
         fields: dict[str, int | float] = {}
-        for part in (p.strip() for p in text.split(",")):
+        for part in (p.strip() for p in re.split(r"[,+]", text)):
             if not part:
                 continue
             kind, sep, value = part.partition(":")
             if not sep:
-                kind, value = "context", part
-            kind = {"ctx": "context", "tok": "tokens", "time": "latency"}.get(kind.strip(), kind.strip())
+                glued = _LABEL_PART.match(part)
+                kind, value = glued.groups() if glued else ("context", part)
+            kind = {"ctx": "context", "tok": "tokens", "lat": "latency", "time": "latency"}.get(
+                kind.strip(), kind.strip()
+            )
             if kind in fields:
                 raise UserError(f"budget {text!r} names {kind} twice")
             if kind in ("context", "tokens"):

@@ -223,12 +223,17 @@ def write_card(
     """
     recipe, log = _read_run(run_dir)
     lineage = [_read_run(d) for d in earlier] + [(recipe, log)]
+    # A run is named by its recipe, unless one recipe (rewritten in between) trained two runs of the
+    # lineage: then each run goes by its directory, or the card would name one run for two.
+    recipe_names = [r["name"] for r, _ in lineage]
+    distinct = len(set(recipe_names)) == len(recipe_names)
+    run_names = recipe_names if distinct else [d.name for d in [*earlier, run_dir]]
     finals = [run_log[-1] for _, run_log in lineage if run_log]
     steps = " + ".join(f"{f['step']:,}" for f in finals)
     tokens = sum(f["tokens_seen"] for f in finals)
     minutes = sum(f["elapsed_s"] for f in finals) / 60
-    recipes = ("recipes " if len(lineage) > 1 else "recipe ") + " then ".join(
-        f"`{r['name']}`" for r, _ in lineage
+    recipes = (("recipes " if distinct else "runs ") if len(lineage) > 1 else "recipe ") + " then ".join(
+        f"`{n}`" for n in run_names
     )
     # Data, window and optimiser are the last recipe's; steps, tokens and time count every run.
     last_run = f" (`{recipe['name']}`)" if len(lineage) > 1 else ""
@@ -278,7 +283,7 @@ Loads in vLLM and transformers.
 {notes}
 ## Learning curve
 
-{_curve([(r["name"], run_log) for r, run_log in lineage])}
+{_curve([(n, run_log) for n, (_, run_log) in zip(run_names, lineage, strict=True)])}
 
 ## Accuracy
 """
