@@ -221,13 +221,14 @@ def write_card(
     ``earlier`` are the runs this one trained on from, oldest first: their journals come first in the
     learning curve, and tokens, steps and wall-clock count every run.
     """
-    recipe, log = _read_run(run_dir)
-    lineage = [_read_run(d) for d in earlier] + [(recipe, log)]
+    run_dirs = [*earlier, run_dir]
+    lineage = [_read_run(d) for d in run_dirs]
+    recipe, log = lineage[-1]
     # A run is named by its recipe, unless one recipe (rewritten in between) trained two runs of the
     # lineage: then each run goes by its directory, or the card would name one run for two.
     recipe_names = [r["name"] for r, _ in lineage]
     distinct = len(set(recipe_names)) == len(recipe_names)
-    run_names = recipe_names if distinct else [d.name for d in [*earlier, run_dir]]
+    run_names = recipe_names if distinct else [d.name for d in run_dirs]
     finals = [run_log[-1] for _, run_log in lineage if run_log]
     steps = " + ".join(f"{f['step']:,}" for f in finals)
     tokens = sum(f["tokens_seen"] for f in finals)

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from reasonbench.tasks.sudoku.shape import geometry
+from reasonbench.tasks.sudoku.shape import candidates
 from reasonbench.tasks.sudoku.trace_grammar import (
     NO_SOLUTION,
     SOLUTION_HEADER,
@@ -53,11 +53,6 @@ class Misstep:
     expected: str
 
 
-def _candidates(board: list[int], size: int, i: int) -> list[int]:
-    seen = {board[j] for j in geometry(size).peers[i]}
-    return [v for v in range(1, size + 1) if v not in seen]
-
-
 def _expected_step(board: list[int], size: int, static: bool) -> tuple[str, list[int], list[int]]:
     """The kind of step the search takes on ``board`` and the cells it may take it on, with the
     candidates of the first of them. Kind ``solved`` when no cell is empty."""
@@ -66,7 +61,7 @@ def _expected_step(board: list[int], size: int, static: bool) -> tuple[str, list
         return "solved", [], []
     if static:
         empty = empty[:1]
-    counts = {i: _candidates(board, size, i) for i in empty}
+    counts = {i: candidates(board, size, i) for i in empty}
     dead = [i for i in empty if not counts[i]]
     if dead:
         return "nocand", dead, []
@@ -157,7 +152,7 @@ def first_misstep(puzzle: str, size: int, text: str, static: bool = True) -> Mis
             return miss(f"{_NAMES[event.kind]} where the search {_SEARCH_DOES[kind]}", due)
         if i not in cells:
             return miss("wrong cell", due)
-        true = _candidates(board, size, i)
+        true = candidates(board, size, i)
         if kind == "guess" and list(event.candidates) != true:
             return miss("wrong candidates", due)
         if kind in ("place", "guess") and event.value != true[0]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from reasonbench.tasks.sudoku.shape import geometry
+from reasonbench.tasks.sudoku.shape import candidates
 from reasonbench.tasks.sudoku.solver import solve
 
 
@@ -24,26 +24,32 @@ def guess_points(puzzle: str, size: int, solution: str) -> list[int]:
     """Candidate counts at each cell of the static path that has more than one: the path fills the empty
     cells in row-major order with the solution's values, each cell's candidates being the values its
     peers (row, column, box) do not hold yet."""
-    peers = geometry(size).peers
     board = [int(ch) for ch in puzzle]  # a canonical grid string: 0 is an empty cell
     points = []
     for i, value in enumerate(board):
         if value:
             continue
-        seen = {board[j] for j in peers[i]}
-        candidates = size - len(seen - {0})
-        if candidates > 1:
-            points.append(candidates)
+        left = len(candidates(board, size, i))
+        if left > 1:
+            points.append(left)
         board[i] = int(solution[i])
     return points
 
 
+def _path_odds(points: Sequence[int] | None) -> float:
+    """One uniform sample's odds of following a path with these guess points (0 when there is none)."""
+    return 0.0 if points is None else math.prod(1 / c for c in points)
+
+
+def _path(puzzle: str, size: int) -> list[int] | None:
+    """The puzzle's guess points, ``None`` when it has no solution."""
+    solution = solve(puzzle, size)
+    return None if solution is None else guess_points(puzzle, size, solution)
+
+
 def uniform_solve_odds(puzzle: str, size: int) -> float:
     """The probability that one uniform-guess direct sample solves ``puzzle`` (0 without a solution)."""
-    solution = solve(puzzle, size)
-    if solution is None:
-        return 0.0
-    return math.prod(1 / c for c in guess_points(puzzle, size, solution))
+    return _path_odds(_path(puzzle, size))
 
 
 def pass_at_k(odds: Sequence[float], k: int) -> float:
@@ -74,11 +80,11 @@ def main() -> None:
         problems = load_problems("sudoku", args.split, args.n)
     except UserError as e:
         parser.error(str(e))
-    boards = [(p.data["puzzle"], p.data["size"]) for p in problems]
-    odds = [uniform_solve_odds(puzzle, size) for puzzle, size in boards]
-    points = [len(guess_points(pz, sz, s)) for pz, sz in boards if (s := solve(pz, sz)) is not None]
+    paths = [_path(p.data["puzzle"], p.data["size"]) for p in problems]
+    odds = [_path_odds(path) for path in paths]
+    points = [len(path) for path in paths if path is not None]
     print(
-        f"{args.split}, {len(boards)} puzzles: guess points on the static path, median "
+        f"{args.split}, {len(paths)} puzzles: guess points on the static path, median "
         f"{statistics.median(points):g}, mean {statistics.fmean(points):.2f}"
     )
     for k in args.k or (1, 4, 8, 16):

@@ -7,6 +7,7 @@ Boxes are numbered 0-based in row-major order too (box 1 of a 9x9 grid covers ro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -77,6 +78,12 @@ def geometry(size: int) -> Geometry:
         for i in cells
     )
     return Geometry(shape, tuple(rows + cols + boxes), peers, row_of, col_of, box_of)
+
+
+def candidates(board: Sequence[int], size: int, i: int) -> list[int]:
+    """The values cell ``i`` of ``board`` (one int per cell, 0 for empty) may take: those no peer holds."""
+    seen = {board[j] for j in geometry(size).peers[i]}
+    return [v for v in range(1, size + 1) if v not in seen]
 
 
 def check_grid_string(grid: str, size: int) -> None:
