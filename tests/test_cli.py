@@ -101,3 +101,22 @@ def test_console_script_runs_in_a_subprocess() -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "unknown countdown split" in proc.stderr
+
+
+def test_help_joins_the_docstrings_hard_line_breaks(capsys, monkeypatch) -> None:
+    # Docstrings are wrapped for the source; help rewraps them to the terminal, so a sentence the source
+    # breaks across lines reads on one line of a wide terminal, while an indented example keeps its lines.
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("TERMINAL_WIDTH", "200")
+    code, out, _ = run(capsys, "train", "--help")
+    assert code == 0 and "(from scratch, or warm-started); checkpoints resume exactly." in out
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "checkpoints resume exactly." in out
+
+
+def test_help_prose_keeps_paragraphs_and_examples() -> None:
+    from reasonbench.cli import _prose
+
+    text = "First line\nwraps here.\n\nSecond\nparagraph.\n\n    reasonbench run\n    --strategy cot\n"
+    example = "    reasonbench run\n    --strategy cot"
+    assert _prose(text) == f"First line wraps here.\n\nSecond paragraph.\n\n{example}"

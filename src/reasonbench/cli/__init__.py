@@ -8,10 +8,12 @@ answers) to stdout. Bad input is one line on stderr and exit code 2, never a tra
 
 from __future__ import annotations
 
+import inspect
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.main
 
 from reasonbench import __version__
 from reasonbench.cli import results, run, tasks, train
@@ -51,10 +53,32 @@ def _root(
     """Compare reasoning strategies of language models under matched budgets."""
 
 
+def _prose(text: str) -> str:
+    """``text`` with each paragraph's hard line breaks joined: docstrings are wrapped for the source, and
+    typer's rich help would otherwise keep those breaks inside its own wrapping. Paragraphs with indented
+    lines (examples) or click's ``\\b`` marker keep their lines."""
+
+    def keeps_lines(paragraph: str) -> bool:
+        return paragraph.startswith("\b") or any(line[:1].isspace() for line in paragraph.splitlines())
+
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(p if keeps_lines(p) else p.replace("\n", " ") for p in paragraphs)
+
+
+def _unwrap_help(command: Any) -> Any:
+    """Apply :func:`_prose` to the help of ``command`` (the click command typer builds, from the click
+    typer vendors) and of every subcommand under it."""
+    if command.help:
+        command.help = _prose(command.help)
+    for sub in getattr(command, "commands", {}).values():
+        _unwrap_help(sub)
+    return command
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the app; usage errors become one line on stderr and exit code 2."""
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = _unwrap_help(typer.main.get_command(app))(args=argv, standalone_mode=False)
     except UserError as exc:
         err.print(f"reasonbench: error: {exc}", markup=False, highlight=False)
         code = 2
