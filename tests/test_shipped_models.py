@@ -57,30 +57,38 @@ def test_defaults_prefer_the_fitting_model_and_fall_back(monkeypatch, tmp_path) 
     assert default_model("countdown", "cd3", "apr") is None  # no other model writes spawn blocks
     assert default_model("sudoku", "sudoku4", "cot") is None
     shipping("sudoku-dfs", "sudoku4-dfs")
-    assert default_model("sudoku", "sudoku6_14givens", "cot") == "sudoku-dfs"
+    assert default_model("sudoku", "sudoku6_14givens", "cot") == "sudoku-dfs"  # until sudoku-direct ships
     assert default_model("sudoku", "sudoku4", "sc") == "sudoku4-dfs"
     assert default_model("sudoku", "sudoku6_14givens", "apr") is None
+    shipping("sudoku-direct", "sudoku-dfs", "sudoku-apr", "sudoku4-dfs")
+    assert default_model("sudoku", "sudoku6_14givens", "sc") == "sudoku-direct"
+    assert default_model("sudoku", "sudoku6_14givens", "backtrack") == "sudoku-dfs"
+    assert default_model("sudoku", "sudoku6_14givens", "apr") == "sudoku-apr"
+    assert default_model("sudoku", "sudoku4", "cot") == "sudoku4-dfs"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("task", "split", "strategy", "budget", "model", "at_least"),
+    ("task", "split", "strategy", "budget", "model", "n", "at_least"),
     [
         # Greedy decoding: the committed reference runs solve 7 of these 20 (results/cpu-demo, 2k; an
-        # untrained model solves none), 20 of 20 (results/sudoku4-dfs) and 10 of 20
-        # (results/sudoku6/sudoku-dfs, 2k); two flips are allowed for batch-dependent numerics.
-        ("countdown", "cd4", "backtrack", "2k", "countdown-sos", 5),
-        ("sudoku", "sudoku4", "cot", "512", "sudoku4-dfs", 18),
-        ("sudoku", "sudoku6_14givens", "backtrack", "2k", "sudoku-dfs", 8),
+        # untrained model solves none), 20 of 20 (results/sudoku4-dfs), 10 of 20
+        # (results/sudoku6/sudoku-dfs, 2k) and 19 of 100 (results/sudoku6/sudoku-direct: a direct chain
+        # guesses, and a uniform guesser solves ~2 of 100); a few flips are allowed for batch-dependent
+        # numerics.
+        ("countdown", "cd4", "backtrack", "2k", "countdown-sos", 20, 5),
+        ("sudoku", "sudoku4", "cot", "512", "sudoku4-dfs", 20, 18),
+        ("sudoku", "sudoku6_14givens", "backtrack", "2k", "sudoku-dfs", 20, 8),
+        ("sudoku", "sudoku6_14givens", "cot", "1k", "sudoku-direct", 100, 15),
     ],
 )
 def test_run_without_model_uses_the_shipped_model_that_fits(
-    tmp_path, task: str, split: str, strategy: str, budget: str, model: str, at_least: int
+    tmp_path, task: str, split: str, strategy: str, budget: str, model: str, n: int, at_least: int
 ) -> None:
     from reasonbench.results import read_rows
 
     out = tmp_path / "res"
-    args = ["run", "--task", task, "--split", split, "--strategy", strategy, "-n", "20", "-b", budget]
+    args = ["run", "--task", task, "--split", split, "--strategy", strategy, "-n", str(n), "-b", budget]
     proc = subprocess.run(
         [sys.executable, "-m", "reasonbench", *args, "--out", str(out)],
         capture_output=True,
