@@ -73,13 +73,14 @@ def test_defaults_prefer_the_fitting_model_and_fall_back(monkeypatch, tmp_path) 
     [
         # Greedy decoding: the committed reference runs solve 7 of these 20 (results/cpu-demo, 2k; an
         # untrained model solves none), 20 of 20 (results/sudoku4-dfs), 10 of 20
-        # (results/sudoku6/sudoku-dfs, 2k) and 19 of 100 (results/sudoku6/sudoku-direct: a direct chain
-        # guesses, and a uniform guesser solves ~2 of 100); a few flips are allowed for batch-dependent
-        # numerics.
+        # (results/sudoku6/sudoku-dfs, 2k), 19 of 100 (results/sudoku6/sudoku-direct: a direct chain
+        # guesses, and a uniform guesser solves ~2 of 100) and 15 of 20 (results/sudoku6/sudoku-apr, 2k);
+        # a few flips are allowed for batch-dependent numerics.
         ("countdown", "cd4", "backtrack", "2k", "countdown-sos", 20, 5),
         ("sudoku", "sudoku4", "cot", "512", "sudoku4-dfs", 20, 18),
         ("sudoku", "sudoku6_14givens", "backtrack", "2k", "sudoku-dfs", 20, 8),
         ("sudoku", "sudoku6_14givens", "cot", "1k", "sudoku-direct", 100, 15),
+        ("sudoku", "sudoku6_14givens", "apr", "2k", "sudoku-apr", 20, 13),
     ],
 )
 def test_run_without_model_uses_the_shipped_model_that_fits(
