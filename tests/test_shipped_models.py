@@ -57,7 +57,7 @@ def test_defaults_prefer_the_fitting_model_and_fall_back(monkeypatch, tmp_path) 
     assert default_model("countdown", "cd3", "apr") is None  # no other model writes spawn blocks
     assert default_model("sudoku", "sudoku4", "cot") is None
     shipping("sudoku-dfs", "sudoku4-dfs")
-    assert default_model("sudoku", "sudoku6_14givens", "cot") == "sudoku-dfs"  # until sudoku-direct ships
+    assert default_model("sudoku", "sudoku6_14givens", "cot") == "sudoku-dfs"  # no direct model: search
     assert default_model("sudoku", "sudoku4", "sc") == "sudoku4-dfs"
     assert default_model("sudoku", "sudoku6_14givens", "apr") is None
     shipping("sudoku-direct", "sudoku-dfs", "sudoku-apr", "sudoku4-dfs")
